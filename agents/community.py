@@ -1,0 +1,283 @@
+"""The community's state: people, groups and memberships as columns, and how they change.
+
+A membership is one person in one group. The membership table is kept sorted by
+(person, group), so "is A in group g?" is a binary search and a day's joins and leaves
+are one insert and one compress per column, never a Python loop over members.
+Person-level columns answer community questions (joined, left, last post); group-level
+columns hold what a group owns (cap, norms, whether it takes joiners).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+
+from .network import neighbours
+from .population import Population
+
+NEVER = -(10**6)  # "day" of something that never happened; far enough in the past
+
+# how a person came in: the channel column of the invitations log
+INITIAL, OUTSIDE, INVITED, MOVED = 0, 1, 2, 3
+CHANNELS = ("initial", "outside", "invited", "moved")
+
+
+def _grow(a: np.ndarray, n: int, fill) -> np.ndarray:
+    if n <= len(a):
+        return a
+    out = np.full(max(n, 2 * len(a), 16), fill, dtype=a.dtype)
+    out[: len(a)] = a
+    return out
+
+
+class Groups:
+    """Per-group columns. Groups are few (<= tens of thousands): Python over groups is fine."""
+
+    def __init__(self, norms: float, cap: int):
+        self.norms0, self.platform_cap = norms, cap
+        self.n = 0
+        self.created = np.zeros(0, np.int32)
+        self.closed = np.zeros(0, np.int32)  # day dissolved, or NEVER
+        self.open = np.zeros(0, bool)  # takes new joiners
+        self.cap = np.zeros(0, np.int64)
+        self.norms = np.zeros(0, float)
+        self.gate = np.zeros(0, float)  # interest a joiner needs to pass the entry gate
+        self.last_post = np.zeros(0, np.int32)
+        self.activity = np.zeros(0, float)  # yesterday's messages per member
+        self.label: list[str] = []
+
+    def add(self, day: int, label: str = "", norms: float | None = None, cap: int | None = None) -> int:
+        g = self.n
+        self.n += 1
+        for name, fill in (("created", day), ("closed", NEVER), ("open", True), ("cap", cap or self.platform_cap),
+                           ("norms", self.norms0 if norms is None else norms), ("gate", 0.0), ("last_post", NEVER), ("activity", 0.0)):
+            arr = _grow(getattr(self, name), self.n, 0)
+            arr[g] = fill
+            setattr(self, name, arr)
+        self.label.append(label)
+        return g
+
+    def view(self, name: str) -> np.ndarray:
+        return getattr(self, name)[: self.n]
+
+    @property
+    def live(self) -> np.ndarray:
+        return self.view("closed") == NEVER
+
+
+@dataclass
+class Memberships:
+    """One row per current membership, sorted by key = person * KEY + group."""
+
+    KEY = np.int64(1 << 24)  # room for 16.7M groups
+    person: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    group: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    joined: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
+    muted: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
+    spammer: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
+    satisfaction: np.ndarray = field(default_factory=lambda: np.zeros(0, float))
+    ties: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
+    last_post: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
+    posts: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
+
+    COLUMNS = ("person", "group", "joined", "muted", "spammer", "satisfaction", "ties", "last_post", "posts")
+
+    def __len__(self) -> int:
+        return len(self.person)
+
+    @property
+    def key(self) -> np.ndarray:
+        return self.person * self.KEY + self.group
+
+    def find(self, person: np.ndarray, group: np.ndarray) -> np.ndarray:
+        """Row of each (person, group), or -1 where that person is not in that group."""
+        key = self.key
+        want = np.asarray(person, np.int64) * self.KEY + np.asarray(group, np.int64)
+        pos = np.searchsorted(key, want)
+        hit = pos < len(key)
+        hit[hit] = key[pos[hit]] == want[hit]
+        return np.where(hit, pos, -1)
+
+    def insert(self, rows: dict[str, np.ndarray]) -> np.ndarray:
+        """Insert new rows (keys must be absent); return their rows after insertion."""
+        new_key = rows["person"] * self.KEY + rows["group"]
+        order = np.argsort(new_key, kind="stable")
+        pos = np.searchsorted(self.key, new_key[order])
+        for name in self.COLUMNS:
+            setattr(self, name, np.insert(getattr(self, name), pos, rows[name][order]))
+        placed = pos + np.arange(len(pos))
+        out = np.empty_like(placed)
+        out[order] = placed
+        return out
+
+    def remove(self, rows: np.ndarray) -> None:
+        keep = np.ones(len(self), bool)
+        keep[rows] = False
+        for name in self.COLUMNS:
+            setattr(self, name, getattr(self, name)[keep])
+
+
+class Community:
+    """People, groups and memberships, with the structural changes levers and behaviour use."""
+
+    def __init__(self, population: Population, network: sp.csr_array, norms: float, cap: int, overflow: str):
+        n = population.size
+        self.people = population
+        self.network = network
+        self.groups = Groups(norms, cap)
+        self.members = Memberships()
+        self.overflow = overflow
+        # person columns
+        self.joined = np.full(n, NEVER, np.int32)  # day first joined the community
+        self.left = np.full(n, NEVER, np.int32)  # day left the community (no group left)
+        self.n_groups = np.zeros(n, np.int32)
+        self.last_post = np.full(n, NEVER, np.int32)  # last non-spam post, any group
+        self.messages = np.zeros(n, np.int64)  # non-spam messages written
+        self.depth = np.zeros(n, np.int32)  # invitation depth (0 = came by a channel)
+        self.root = np.full(n, -1, np.int64)  # first ancestor in the invitation tree
+        self.log: list[tuple[np.ndarray, ...]] = []  # (day, inviter, invitee, group, depth, channel)
+        self.turned_away = 0
+
+    # ---- questions -------------------------------------------------------------------------
+    @property
+    def ever(self) -> np.ndarray:
+        return self.joined != NEVER
+
+    def member_count(self) -> int:
+        return int(np.count_nonzero(self.n_groups))
+
+    def group_sizes(self) -> np.ndarray:
+        return np.bincount(self.members.group, minlength=self.groups.n)
+
+    def entry_groups(self) -> np.ndarray:
+        """Groups that take joiners now, in the order an operator fills them."""
+        g = self.groups
+        room = g.view("cap") - self.group_sizes()
+        return np.flatnonzero(g.live & g.view("open") & (room > 0))
+
+    def expertise(self, rows: np.ndarray, day: int, days_scale: float) -> np.ndarray:
+        e0 = self.people.expertise0[self.members.person[rows]]
+        tenure = day - self.members.joined[rows]
+        return e0 + (1 - e0) * (1 - np.exp(-tenure / days_scale))
+
+    # ---- joining ---------------------------------------------------------------------------
+    def place(self, people: np.ndarray, target: np.ndarray, day: int) -> tuple[np.ndarray, np.ndarray]:
+        """Enforce caps: keep who fits their target; send overflow (and target -1) to entry groups.
+
+        Returns (positions in `people` that were placed, the group each goes to).
+        """
+        sizes = self.group_sizes()
+        g = self.groups
+        order = np.argsort(target, kind="stable")
+        t = target[order]
+        has = t >= 0
+        rank = np.arange(len(t)) - np.searchsorted(t, t)  # rank of each joiner within its target
+        tg = np.where(has, t, 0)
+        fits = has & (rank < g.view("cap")[tg] - sizes[tg]) & g.live[tg] & g.view("open")[tg]
+        placed, to = [order[fits]], [t[fits]]
+        sizes = sizes + np.bincount(t[fits], minlength=len(sizes))
+        rest = order[~fits]
+        while len(rest):
+            room = np.flatnonzero(g.live & g.view("open") & (g.view("cap") > sizes))
+            if len(room):
+                k = int(room[0])
+            elif self.overflow == "new_group":
+                k = g.add(day, label=g.label[-1] if g.label else "")
+                sizes = np.append(sizes, 0)
+            else:
+                self.turned_away += len(rest)
+                break
+            take = rest[: int(g.cap[k] - sizes[k])]
+            placed.append(take)
+            to.append(np.full(len(take), k))
+            sizes[k] += len(take)
+            rest = rest[len(take):]
+        return np.concatenate(placed), np.concatenate(to).astype(np.int64)
+
+    def join(self, people: np.ndarray, groups: np.ndarray, day: int, channel: int,
+             inviter: np.ndarray | None = None, satisfaction: float = 0.0) -> np.ndarray:
+        """Add memberships (people may already be in other groups); return their rows."""
+        people = np.asarray(people, np.int64)
+        groups = np.asarray(groups, np.int64)
+        _, once = np.unique(people * Memberships.KEY + groups, return_index=True)
+        fresh = np.zeros(len(people), bool)
+        fresh[once] = True
+        fresh &= self.members.find(people, groups) < 0
+        people, groups = people[fresh], groups[fresh]
+        inviter = np.full(len(people), -1, np.int64) if inviter is None else np.asarray(inviter, np.int64)[fresh]
+        if not len(people):
+            return np.zeros(0, np.int64)
+        n = len(people)
+        rows = self.members.insert({
+            "person": people, "group": groups, "joined": np.full(n, day, np.int32),
+            "muted": np.zeros(n, bool), "spammer": np.zeros(n, bool),
+            "satisfaction": np.full(n, satisfaction), "ties": np.zeros(n, np.int32),
+            "last_post": np.full(n, NEVER, np.int32), "posts": np.zeros(n, np.int32),
+        })
+        # person columns: first arrival in the community
+        first = self.joined[people] == NEVER
+        newcomers = people[first]
+        self.joined[newcomers] = day
+        invited = inviter[first] >= 0
+        self.depth[newcomers] = np.where(invited, self.depth[np.maximum(inviter[first], 0)] + 1, 0)
+        self.root[newcomers] = np.where(invited, self.root[np.maximum(inviter[first], 0)], newcomers)
+        self.left[people] = NEVER
+        np.add.at(self.n_groups, people, 1)
+        self.log.append((np.full(n, day, np.int32), inviter, people, groups,
+                         self.depth[people].copy(), np.full(n, channel, np.int8)))
+        self._count_ties(rows, +1)
+        return rows
+
+    def leave(self, rows: np.ndarray, day: int) -> np.ndarray:
+        """End memberships; return the people who thereby left the community."""
+        rows = np.unique(rows)
+        if not len(rows):
+            return rows
+        self._count_ties(rows, -1)
+        people = self.members.person[rows]
+        np.subtract.at(self.n_groups, people, 1)
+        gone = np.unique(people[self.n_groups[people] == 0])
+        self.left[gone] = day
+        self.members.remove(rows)
+        return gone
+
+    def move(self, rows: np.ndarray, to: np.ndarray, day: int) -> np.ndarray:
+        """Move memberships to other groups (a split, a tier, a funnel stage); state carries over."""
+        m = self.members
+        keep = {c: getattr(m, c)[rows].copy() for c in ("person", "satisfaction", "muted", "spammer", "last_post", "posts", "joined")}
+        self._count_ties(rows, -1)
+        m.remove(rows)
+        new = m.insert({**keep, "group": np.asarray(to, np.int64), "ties": np.zeros(len(rows), np.int32)})
+        self._count_ties(new, +1)
+        n = len(new)
+        self.log.append((np.full(n, day, np.int32), np.full(n, -1, np.int64), keep["person"], np.asarray(to, np.int64),
+                         self.depth[keep["person"]].copy(), np.full(n, MOVED, np.int8)))
+        return new
+
+    def _count_ties(self, rows: np.ndarray, sign: int) -> None:
+        """Friends inside the same group: set for `rows` and update their friends' memberships."""
+        m = self.members
+        owner, friend = neighbours(self.network, m.person[rows])
+        found = m.find(friend, m.group[rows][owner])
+        hit = found >= 0
+        if sign > 0:
+            m.ties[rows] = np.bincount(owner[hit], minlength=len(rows))
+            # friends who were already there gain a tie; new rows counted each other above
+            is_new = np.zeros(len(m), bool)
+            is_new[rows] = True
+            old = found[hit][~is_new[found[hit]]]
+            np.add.at(m.ties, old, 1)
+        else:
+            leaving = np.zeros(len(m), bool)
+            leaving[rows] = True
+            stay = found[hit][~leaving[found[hit]]]
+            np.subtract.at(m.ties, stay, 1)
+
+    # ---- the invitation log ----------------------------------------------------------------
+    def invitations(self) -> dict[str, np.ndarray]:
+        names = ("day", "inviter", "invitee", "group", "depth", "channel")
+        if not self.log:
+            return {k: np.zeros(0, np.int64) for k in names}
+        return {k: np.concatenate([e[i] for e in self.log]) for i, k in enumerate(names)}

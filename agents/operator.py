@@ -1,0 +1,49 @@
+"""The operator: the one agent who pulls levers. It runs each strategy on its days."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import mesa
+import numpy as np
+
+from .community import Community
+from .effects import Effects
+from .world import World
+
+
+class Operator(mesa.Agent):
+    """Holds the levers, their random stream and the running cost of operating."""
+
+    def __init__(self, model: mesa.Model, community: Community, world: World, levers: list, stream: np.random.Generator):
+        super().__init__(model)
+        self.community, self.world, self.levers, self.random_stream = community, world, levers, stream
+        self.history: list[dict[str, Any]] = []  # daily outcomes so far (triggers read them)
+        self.money: dict[str, float] = {}
+        self.hours: dict[str, float] = {}
+        for lever in levers:
+            lever.setup(self)
+
+    def _on(self, day: int):
+        return [lv for lv in self.levers if getattr(lv, "trigger", None) is None or lv.trigger.fires(day, self.history)]
+
+    def arrange(self, day: int) -> None:
+        for lever in self._on(day):
+            lever.arrange(self, day)
+
+    def act(self, day: int, fx: Effects) -> None:
+        self._today = self._on(day)
+        for lever in self._today:
+            lever.act(self, day, fx)
+        for book, spent in ((self.money, fx.money), (self.hours, fx.hours)):
+            for k, v in spent.items():
+                book[k] = book.get(k, 0.0) + v
+
+    def settle(self, day: int, today: dict[str, Any]) -> None:
+        for lever in self.levers:
+            lever.settle(self, day, today)
+        self.history.append(today)
+
+    @property
+    def cost(self) -> float:
+        return sum(self.money.values()) + sum(self.hours.values()) * self.world.economy.hourly_wage

@@ -1,0 +1,44 @@
+"""The parameter vocabulary: every number in the model is declared once, here or in a lever.
+
+`param()` attaches a unit, a one-line meaning and a source to a pydantic field, so the
+scenario validator, the `docs/model.md` tables and `qunsim params` all read the same text.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Params(BaseModel):
+    """Base of every parameter block: unknown keys are errors, values are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+
+def param(default: Any, unit: str, meaning: str, source: str = "assumed", **limits: Any) -> Any:
+    """A documented field: `limits` are pydantic constraints (ge, le, gt, lt)."""
+    return Field(default, description=meaning, json_schema_extra={"unit": unit, "source": source}, **limits)
+
+
+def describe(model: type[BaseModel], prefix: str = "") -> list[dict[str, Any]]:
+    """Flatten a parameter model into rows: path, default, unit, meaning, source."""
+    rows: list[dict[str, Any]] = []
+    for name, field in model.model_fields.items():
+        path = f"{prefix}{name}"
+        ann = field.annotation
+        if isinstance(ann, type) and issubclass(ann, BaseModel):
+            rows.extend(describe(ann, path + "."))
+            continue
+        extra = field.json_schema_extra or {}
+        rows.append(
+            {
+                "path": path,
+                "default": field.default,
+                "unit": extra.get("unit", ""),
+                "meaning": field.description or "",
+                "source": extra.get("source", ""),
+            }
+        )
+    return rows

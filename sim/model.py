@@ -1,0 +1,172 @@
+"""CommunityModel: one world, one strategy, one seed; `step()` is one simulated day."""
+
+from __future__ import annotations
+
+import zlib
+from typing import Any
+
+import mesa
+import numpy as np
+
+from agents import behaviour as rules
+from agents.community import INITIAL, INVITED, NEVER, OUTSIDE, Community
+from agents.effects import Effects
+from agents.network import generate
+from agents.operator import Operator
+from agents.population import Population
+from agents.world import World
+
+STREAMS = ("population", "network", "launch", "arrivals", "posting", "reading", "reacting", "spreading", "operator")
+MAU_WINDOW = 30  # days: "monthly" active, and "silent" = no post in this window
+
+
+def streams(seed: int) -> dict[str, np.random.Generator]:
+    """Named random streams: adding a mechanism never shifts the draws of another."""
+    return {name: np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(zlib.crc32(name.encode()),))) for name in STREAMS}
+
+
+class CommunityModel(mesa.Model):
+    """A chat community under one operating strategy.
+
+    world:  the uncertainties (agents.world.World)
+    levers: strategy objects (agents.strategies), already built from the scenario
+    """
+
+    def __init__(self, world: World, levers: list | None = None, seed: int = 0, record_groups: bool = True):
+        super().__init__(rng=seed)
+        self.world, self.seed_value, self.record_groups = world, seed, record_groups
+        self.rngs = streams(seed)
+        self.day = 0
+        people = Population.draw(world.population, self.rngs["population"])
+        network = generate(world.network, people.size, self.rngs["network"])
+        g = world.groups
+        self.community = c = Community(people, network, g.norms, g.cap, g.overflow)
+        w = people.interest ** world.arrivals.interest_bias
+        self.arrival_weight = np.cumsum(w)
+        self._launch()
+        self.operator = Operator(self, c, world, list(levers or []), self.rngs["operator"])
+        self.daily: list[dict[str, Any]] = []
+        self.group_daily: list[np.ndarray] = []
+        self.exposed_by_k = np.zeros(rules.K_MAX + 1, np.int64)
+        self.joined_by_k = np.zeros(rules.K_MAX + 1, np.int64)
+
+    def _launch(self) -> None:
+        """Day 0: the initial groups, filled with people drawn like arrivals (by interest)."""
+        c, g = self.community, self.world.groups
+        for _ in range(g.initial):
+            c.groups.add(0)
+        n = min(g.initial * g.initial_members, c.people.size)
+        if n:
+            rng = self.rngs["launch"]
+            w = self.arrival_weight
+            people = rng.choice(c.people.size, size=n, replace=False, p=np.diff(w, prepend=0) / w[-1])
+            groups = np.repeat(np.arange(g.initial), g.initial_members)[:n]
+            c.join(people, groups, 0, INITIAL, satisfaction=self.world.satisfaction.initial)
+
+    # ---- one day ---------------------------------------------------------------------------
+    def _enter(self, people: np.ndarray, target: np.ndarray, inviter: np.ndarray, channel: int) -> np.ndarray:
+        c, r = self.community, self.rngs["arrivals"]
+        ok = rules.admit(c, people, target, r)
+        people, target, inviter = people[ok], target[ok], inviter[ok]
+        at, groups = c.place(people, target, self.day)
+        return c.join(people[at], groups, self.day, channel, inviter=inviter[at], satisfaction=self.world.satisfaction.initial)
+
+    def step(self) -> None:
+        c, w, day = self.community, self.world, self.day
+        op = self.operator
+        op.arrange(day)
+        arrivals = rules.arrivals(c, w, self.rngs["arrivals"], self.arrival_weight)
+        none = np.full(len(arrivals), -1, np.int64)
+        rows = self._enter(arrivals, none, none, OUTSIDE)
+        joined_groups = [c.members.group[rows]]
+        fx = Effects(c.groups.n, c.people.size)
+        op.act(day, fx)
+
+        sizes = c.group_sizes()
+        posts = rules.post(c, w, fx, self.rngs["posting"], day, sizes)
+        reading = rules.read(c, w, fx, posts, self.rngs["reading"], day, sizes)
+        rules.feel(c, w, reading)
+        mutes, leaves, turns = rules.react(c, w, fx, reading, self.rngs["reacting"])
+        exposures = rules.forward(c, w, fx, reading, self.rngs["spreading"])
+        rules.update_groups(c, w, fx, posts, sizes, day)
+        today = self._measure(posts, mutes, turns, sizes)
+        group_row = self._group_row(posts, mutes, sizes) if self.record_groups else None
+
+        left_groups = c.members.group[leaves]
+        gone = c.leave(leaves, day)
+        friend, group, inviter, exp_k, join_k = rules.invite(c, w, fx, exposures, self.rngs["spreading"])
+        self.exposed_by_k += exp_k
+        self.joined_by_k += join_k
+        rows = self._enter(friend, group, inviter, INVITED)
+        joined_groups.append(c.members.group[rows])
+        fx.fit(c.groups.n)
+
+        joined_groups = np.concatenate(joined_groups)
+        today.update(
+            members=c.member_count(),
+            joins=int(np.count_nonzero(c.joined == day)),
+            leaves=len(gone),
+            cost=op.cost,
+        )
+        if group_row is not None:
+            n = c.groups.n
+            extra = np.vstack([np.bincount(joined_groups, minlength=n), np.bincount(left_groups, minlength=n)])
+            pad = n - group_row.shape[1]
+            group_row = np.vstack([np.pad(group_row, ((0, 0), (0, pad))), extra])
+            self.group_daily.append(group_row)
+        op.settle(day, today)
+        self.daily.append(today)
+        self.day += 1
+
+    # ---- measurement -----------------------------------------------------------------------
+    def _measure(self, posts: rules.Posts, mutes: np.ndarray, turns: np.ndarray, sizes: np.ndarray) -> dict[str, Any]:
+        c, day = self.community, self.day
+        m = c.members
+        talk = posts.chat + posts.valuable
+        spoke = m.person[talk > 0]
+        np.add.at(c.messages, spoke, talk[talk > 0])
+        c.last_post[spoke] = day
+        m.last_post[talk > 0] = day
+        m.posts += talk.astype(np.int32)
+        present = c.n_groups > 0
+        n_members = max(int(present.sum()), 1)
+        mau = int(np.count_nonzero(present & (c.last_post > day - MAU_WINDOW)))
+        muted_people = np.count_nonzero(np.bincount(m.person[m.muted], minlength=c.people.size))
+        window = self.world.groups.alive_window
+        alive = c.groups.live & (c.groups.view("last_post") > day - window)
+        messages = int(talk.sum())
+        return {
+            "day": day,
+            "dau": int(np.unique(spoke).size),
+            "mau": mau,
+            "active_ratio": mau / n_members,
+            "messages": messages,
+            "valuable": int(posts.valuable.sum()),
+            "operator_posts": float(np.sum(posts.group_valuable) - posts.valuable.sum()),
+            "spam": posts.spam_posted,
+            "spam_removed": posts.spam_removed,
+            "spam_share": posts.spam_posted / max(messages + posts.spam_posted, 1),
+            "mutes": len(mutes),
+            "turned_to_spam": len(turns),
+            "muted_share": muted_people / n_members,
+            "silent_share": float(np.count_nonzero(present & (c.last_post <= day - MAU_WINDOW))) / n_members,
+            "groups_alive": int(alive.sum()),
+            "groups_open": int(c.groups.live.sum()),
+        }
+
+    def _group_row(self, posts: rules.Posts, mutes: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+        """size, posters, messages, spam, mutes per group (joins and leaves are added after)."""
+        m, n = self.community.members, self.community.groups.n
+        talk = posts.chat + posts.valuable
+        return np.vstack([
+            sizes,
+            np.bincount(m.group[talk > 0], minlength=n),
+            np.bincount(m.group, talk, minlength=n).astype(np.int64),
+            np.bincount(m.group, posts.spam, minlength=n).astype(np.int64),
+            np.bincount(m.group[mutes], minlength=n),
+        ])
+
+    def run(self, days: int) -> "CommunityModel":
+        for _ in range(days):
+            self.step()
+        return self

@@ -1,0 +1,132 @@
+"""The outcomes: every KPI defined once, with its meaning, unit and which way is better."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable, Literal
+
+import numpy as np
+
+from agents.community import INVITED, MOVED, NEVER
+
+if TYPE_CHECKING:
+    from .model import CommunityModel
+
+
+@dataclass(frozen=True)
+class KPI:
+    name: str
+    meaning: str
+    unit: str
+    better: Literal["higher", "lower", "neither"]
+
+
+KPIS: dict[str, KPI] = {}
+
+
+def kpi(name: str, meaning: str, unit: str, better: str = "higher") -> Callable:
+    KPIS[name] = KPI(name, meaning, unit, better)  # type: ignore[arg-type]
+    return lambda f: f
+
+
+def gini(x: np.ndarray) -> float:
+    x = np.sort(np.asarray(x, float))
+    n, total = len(x), x.sum()
+    if n == 0 or total == 0:
+        return 0.0
+    return float((2 * np.arange(1, n + 1) - n - 1) @ x / (n * total))
+
+
+for _name, _meaning, _unit, _better in [
+    ("members_final", "people in at least one group on the last day", "people", "higher"),
+    ("joined_total", "people who ever joined, the day-0 launch included", "people", "higher"),
+    ("left_total", "people who left every group they were in", "people", "lower"),
+    ("dau_mean", "mean daily posters (ads not counted) over the run", "people/day", "higher"),
+    ("dau_final", "mean daily posters over the last 7 days", "people/day", "higher"),
+    ("mau_final", "members who posted in the last 30 days", "people", "higher"),
+    ("active_ratio_final", "mau_final / members_final", "share", "higher"),
+    ("messages_total", "messages members wrote (ads not counted)", "messages", "higher"),
+    ("spam_share", "ads / all member posts over the run", "share", "lower"),
+    ("silent_share_final", "members with no post in the last 30 days", "share", "lower"),
+    ("muted_share_final", "members who muted at least one of their groups", "share", "lower"),
+    ("retention_d7", "joiners still members 7 days after joining (joiners with 7 days observed)", "share", "higher"),
+    ("retention_d30", "joiners still members 30 days after joining (joiners with 30 days observed)", "share", "higher"),
+    ("groups_alive_final", "groups with a member post on at least one of the last alive_window days", "groups", "higher"),
+    ("group_lifespan_median_days", "median days from a group's opening to its last alive day (open groups counted to the end: a lower bound)", "days", "higher"),
+    ("message_gini", "Gini coefficient of messages per person who ever joined", "0-1", "neither"),
+    ("top1pct_message_share", "share of messages written by the top 1% of people who ever joined", "share", "neither"),
+    ("referral_join_share", "joiners after day 0 who came by a member's invitation", "share", "higher"),
+    ("cascade_size_mean", "mean joiners per invitation cascade (trees with at least one invitation)", "people", "higher"),
+    ("cascade_depth_max", "longest invitation chain", "steps", "higher"),
+    ("cost_total", "money spent plus operator hours at the hourly wage", "currency", "lower"),
+    ("cost_per_active_member", "cost_total / mau_final", "currency/person", "lower"),
+]:
+    kpi(_name, _meaning, _unit, _better)
+
+
+def retention(joined: np.ndarray, left: np.ndarray, horizon: int, after: int) -> float:
+    seen = (joined != NEVER) & (joined <= horizon - 1 - after)
+    if not seen.any():
+        return float("nan")
+    stayed = (left[seen] == NEVER) | (left[seen] - joined[seen] > after)
+    return float(stayed.mean())
+
+
+def lifespans(model: "CommunityModel") -> np.ndarray:
+    g = model.community.groups
+    end = model.day - 1
+    window = model.world.groups.alive_window
+    last_alive = np.where(g.view("last_post") >= 0, np.minimum(g.view("last_post") + window - 1, end), g.view("created"))
+    last_alive = np.where(g.live, last_alive, np.minimum(last_alive, g.view("closed")))
+    return (last_alive - g.view("created") + 1).astype(float)
+
+
+def cascades(model: "CommunityModel") -> tuple[float, int]:
+    c = model.community
+    log = c.invitations()
+    invited = log["invitee"][log["channel"] == INVITED]
+    if not len(invited):
+        return 0.0, 0
+    sizes = np.bincount(c.root[invited])
+    return float(sizes[sizes > 0].mean()), int(c.depth[invited].max())
+
+
+def measure(model: "CommunityModel") -> dict[str, float]:
+    """All KPIs of a finished run."""
+    c, days = model.community, model.day
+    d = model.daily
+    members = c.member_count()
+    mau = d[-1]["mau"] if d else 0
+    ever = c.ever
+    msgs = c.messages[ever]
+    top = np.sort(msgs)[::-1][: max(1, len(msgs) // 100)]
+    total_msgs = sum(x["messages"] for x in d)
+    spam = sum(x["spam"] for x in d)
+    log = c.invitations()
+    later = (log["day"] > 0) & (log["channel"] != MOVED)
+    size, depth = cascades(model)
+    cost = model.operator.cost
+    return {
+        "members_final": members,
+        "joined_total": int(ever.sum()),
+        "left_total": int(np.count_nonzero(ever & (c.n_groups == 0))),
+        "dau_mean": float(np.mean([x["dau"] for x in d])) if d else 0.0,
+        "dau_final": float(np.mean([x["dau"] for x in d[-7:]])) if d else 0.0,
+        "mau_final": mau,
+        "active_ratio_final": mau / members if members else 0.0,
+        "messages_total": total_msgs,
+        "spam_share": spam / (spam + total_msgs) if spam + total_msgs else 0.0,
+        "silent_share_final": d[-1]["silent_share"] if d else 0.0,
+        "muted_share_final": d[-1]["muted_share"] if d else 0.0,
+        "retention_d7": retention(c.joined, c.left, days, 7),
+        "retention_d30": retention(c.joined, c.left, days, 30),
+        "groups_alive_final": d[-1]["groups_alive"] if d else 0,
+        "group_lifespan_median_days": float(np.median(lifespans(model))) if c.groups.n else 0.0,
+        "message_gini": gini(msgs),
+        "top1pct_message_share": float(top.sum() / msgs.sum()) if msgs.sum() else 0.0,
+        "referral_join_share": float(np.mean(log["channel"][later] == INVITED)) if later.any() else 0.0,
+        "cascade_size_mean": size,
+        "cascade_depth_max": depth,
+        "cost_total": cost,
+        "cost_per_active_member": cost / mau if mau else (0.0 if cost == 0 else float("nan")),
+    }

@@ -1,0 +1,105 @@
+"""Run a scenario: every arm x every replication, each replication on one seed shared by all arms.
+
+Sharing seeds across arms (common random numbers) makes the difference between arms the
+strategy, not the noise. A run is a pure function of (arm scenario, seed, code version):
+results are identical on 1 worker or 16.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+import numpy as np
+import pandas as pd
+
+from agents import strategies
+
+from . import __version__
+from .model import CommunityModel
+from .outcomes import measure
+from .scenario import Scenario
+
+GROUP_COLUMNS = ("size", "posters", "messages", "spam", "mutes", "joins", "leaves")
+
+
+def rep_seed(seed: int, rep: int) -> int:
+    """The seed of replication `rep`: the same for every arm."""
+    return int(np.random.SeedSequence([seed, rep]).generate_state(1, np.uint32)[0])
+
+
+@dataclass(frozen=True)
+class Job:
+    """One run: an arm's resolved scenario on one replication's seed."""
+
+    arm: str
+    rep: int
+    seed: int
+    scenario: dict[str, Any]  # the arm's resolved scenario, as plain data (cheap to send to workers)
+    base_dir: str = "."
+
+    @property
+    def run_id(self) -> str:
+        text = json.dumps([self.scenario, self.seed, __version__], sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+@dataclass
+class RunResult:
+    job: Job
+    kpis: dict[str, float]
+    daily: pd.DataFrame
+    groups: pd.DataFrame
+    invitations: pd.DataFrame
+    joining: pd.DataFrame  # exposures and joins by friends inside (k)
+
+
+def jobs(arms: dict[str, Scenario], reps: int, seed: int, base_dir: Path | str = ".") -> list[Job]:
+    """Replication-major order, so early results already compare every arm."""
+    plain = {name: s.model_dump(mode="json") for name, s in arms.items()}
+    return [Job(arm, r, rep_seed(seed, r), plain[arm], str(base_dir)) for r in range(reps) for arm in arms]
+
+
+def execute(job: Job) -> RunResult:
+    """Build the model of one job, run it, and measure it (runs in a worker process)."""
+    scenario = Scenario.model_validate(job.scenario)
+    levers = strategies.build(scenario.strategy, Path(job.base_dir))
+    model = CommunityModel(scenario.world, levers, seed=job.seed).run(scenario.days)
+    tag = {"arm": job.arm, "rep": job.rep}
+    daily = pd.DataFrame(model.daily).assign(**tag)
+    groups = _group_table(model).assign(**tag)
+    inv = pd.DataFrame(model.community.invitations()).assign(**tag)
+    k = np.arange(len(model.exposed_by_k))
+    joining = pd.DataFrame({"friends_inside": k, "exposed": model.exposed_by_k, "joined": model.joined_by_k}).assign(**tag)
+    return RunResult(job, measure(model), daily, groups, inv, joining)
+
+
+def _group_table(model: CommunityModel) -> pd.DataFrame:
+    if not model.group_daily:
+        return pd.DataFrame(columns=["day", "group", *GROUP_COLUMNS])
+    n = model.community.groups.n
+    frames = []
+    for day, rows in enumerate(model.group_daily):
+        rows = np.pad(rows, ((0, 0), (0, n - rows.shape[1])))
+        live = np.flatnonzero(rows[0] + rows[5] + rows[6])  # groups with anyone in them that day
+        frames.append(np.vstack([np.full(len(live), day), live, rows[:, live]]))
+    table = np.hstack(frames).T
+    return pd.DataFrame(table, columns=["day", "group", *GROUP_COLUMNS]).astype("int64")
+
+
+def run_jobs(todo: list[Job], workers: int | None = None) -> Iterator[RunResult]:
+    """Run jobs locally, in order of completion; `workers=1` runs in this process."""
+    workers = workers or os.cpu_count() or 1
+    if workers == 1 or len(todo) == 1:
+        for job in todo:
+            yield execute(job)
+        return
+    with ProcessPoolExecutor(max_workers=min(workers, len(todo))) as pool:
+        futures = [pool.submit(execute, job) for job in todo]
+        for fut in as_completed(futures):
+            yield fut.result()
