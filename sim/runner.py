@@ -76,7 +76,13 @@ def execute(job: Job) -> RunResult:
     inv = pd.DataFrame(model.community.invitations()).assign(**tag)
     k = np.arange(len(model.exposed_by_k))
     joining = pd.DataFrame({"friends_inside": k, "exposed": model.exposed_by_k, "joined": model.joined_by_k}).assign(**tag)
-    return RunResult(job, measure(model), daily, groups, inv, joining)
+    kpis = measure(model)
+    op = model.operator
+    for lever in op.levers:
+        kpis.update({f"{lever.key}.{k}": v for k, v in lever.report(op).items()})
+    kpis.update({f"money.{k}": v for k, v in op.money.items()})
+    kpis.update({f"hours.{k}": v for k, v in op.hours.items()})
+    return RunResult(job, kpis, daily, groups, inv, joining)
 
 
 def _group_table(model: CommunityModel) -> pd.DataFrame:

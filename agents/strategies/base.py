@@ -38,6 +38,10 @@ class Strategy:
     def settle(self, op: "Operator", day: int, today: dict[str, Any]) -> None:
         pass
 
+    def report(self, op: "Operator") -> dict[str, float]:
+        """Extra per-run figures of this lever (e.g. funnel stages), added to runs.parquet."""
+        return {}
+
 
 REGISTRY: dict[str, type[Strategy]] = {}
 
