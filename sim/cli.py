@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import shlex
-import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -44,7 +43,7 @@ SHOWN = ("members_final", "dau_final", "active_ratio_final", "retention_d30", "s
 
 def fail(problems: list) -> None:
     for p in problems:
-        err.print(str(p), markup=False, highlight=False)
+        typer.echo(str(p), err=True)  # plain: one unwrapped line per problem
     raise typer.Exit(2)
 
 
@@ -80,7 +79,7 @@ def run(
         loaded = load(file)  # validate the file first so errors name its lines
     except ScenarioError as e:
         fail(e.problems)
-    command = "qunsim " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    command = _command("run", file, reps=reps, seed=seed, days=days, set=set_, workers=workers, out=out_dir, resume=resume)
     try:
         with _progress(quiet) as bar:
             task = bar.add_task("runs", total=None)
@@ -95,11 +94,21 @@ def run(
     except (FileExistsError, FileNotFoundError) as e:
         fail([str(e)])
     except Interrupted as e:
-        err.print(str(e), markup=False)
+        typer.echo(str(e), err=True)
         raise typer.Exit(130)
     summary = json.loads((directory / "summary.json").read_text())
     _table(summary)
     out.print(f"results: {directory}")
+
+
+def _command(name: str, *args, **options) -> str:
+    """The command line that reproduces this call, whoever typed it (shell, notebook, test)."""
+    parts = ["qunsim", name, *map(str, args)]
+    for key, value in options.items():
+        for v in value if isinstance(value, list) else [value]:
+            if v is not None:
+                parts += [f"--{key}", str(v)]
+    return " ".join(shlex.quote(p) for p in parts)
 
 
 def _progress(quiet: bool) -> Progress:
@@ -163,4 +172,8 @@ def version() -> None:
 
 
 def main() -> None:  # pragma: no cover
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
     app()
