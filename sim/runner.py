@@ -11,7 +11,7 @@ import hashlib
 import json
 import os
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from agents import strategies
+from agents.community import NEVER
 
 from . import __version__
 from .model import CommunityModel
@@ -57,6 +58,7 @@ class RunResult:
     groups: pd.DataFrame
     invitations: pd.DataFrame
     joining: pd.DataFrame  # exposures and joins by friends inside (k)
+    people: pd.DataFrame = field(default_factory=pd.DataFrame)  # who ever joined: first join, leave day, messages
 
 
 def jobs(arms: dict[str, Scenario], reps: int, seed: int, base_dir: Path | str = ".") -> list[Job]:
@@ -76,13 +78,26 @@ def execute(job: Job) -> RunResult:
     inv = pd.DataFrame(model.community.invitations()).assign(**tag)
     k = np.arange(len(model.exposed_by_k))
     joining = pd.DataFrame({"friends_inside": k, "exposed": model.exposed_by_k, "joined": model.joined_by_k}).assign(**tag)
+    people = _people_table(model).assign(**tag)
     kpis = measure(model)
     op = model.operator
     for lever in op.levers:
         kpis.update({f"{lever.key}.{k}": v for k, v in lever.report(op).items()})
     kpis.update({f"money.{k}": v for k, v in op.money.items()})
     kpis.update({f"hours.{k}": v for k, v in op.hours.items()})
-    return RunResult(job, kpis, daily, groups, inv, joining)
+    return RunResult(job, kpis, daily, groups, inv, joining, people)
+
+
+def _people_table(model: CommunityModel) -> pd.DataFrame:
+    """One row per person who ever joined: first join day, day they left the community
+    (-1 if still a member at the end) and messages written; membership spells and the
+    Lorenz curve of the report are built from it."""
+    c = model.community
+    who = np.flatnonzero(c.ever)
+    left = c.left[who]
+    return pd.DataFrame({"person": who.astype("int64"), "joined": c.joined[who].astype("int64"),
+                         "left": np.where(left == NEVER, -1, left).astype("int64"),
+                         "messages": c.messages[who].astype("int64")})
 
 
 def _group_table(model: CommunityModel) -> pd.DataFrame:

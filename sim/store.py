@@ -4,7 +4,7 @@ Layout of a run directory (while running it is `<dir>.partial`, renamed when com
     scenario.resolved.yaml   the scenario as run (arms resolved)
     parts/<run_id>/*.parquet one folder per finished run, written atomically
     manifest.jsonl           one line per finished run: run_id, arm, rep, seed
-    runs.parquet daily.parquet groups.parquet invitations.parquet joining.parquet summary.json
+    runs.parquet daily.parquet groups.parquet invitations.parquet joining.parquet people.parquet summary.json
 Ctrl-C or a dead worker loses only the runs in flight; `--resume` skips what the manifest holds.
 """
 
@@ -24,7 +24,7 @@ from scipy import stats
 from .outcomes import KPIS
 from .runner import RunResult
 
-TABLES = ("daily", "groups", "invitations", "joining")
+TABLES = ("daily", "groups", "invitations", "joining", "people")
 PARTIAL = ".partial"
 
 
