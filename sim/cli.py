@@ -55,7 +55,7 @@ def validate(files: Annotated[list[Path], typer.Argument(help="scenario files to
         try:
             loaded = load(f)
             arms = ", ".join(loaded.arms)
-            out.print(f"{f}: ok — {len(loaded.arms)} arm(s): {arms}; {loaded.scenario.replications} replications x {loaded.scenario.days} days")
+            out.print(f"{f}: ok — {len(loaded.arms)} arm(s): {arms}; {loaded.scenario.replications} replications x {loaded.scenario.days} days", soft_wrap=True)
         except ScenarioError as e:
             problems += e.problems
     if problems:
