@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .arrays import distinct
 from .community import INVITED, NEVER, OUTSIDE, Community, Memberships
 from .effects import Effects
 from .network import neighbours
@@ -59,7 +60,7 @@ def arrivals(c: Community, w: World, rng: np.random.Generator, cum_weight: np.nd
     if k == 0:
         return np.zeros(0, np.int64)
     people = np.searchsorted(cum_weight, rng.random(k) * cum_weight[-1], side="right")
-    people = np.unique(np.minimum(people, len(cum_weight) - 1))
+    people = distinct(np.minimum(people, len(cum_weight) - 1))
     return rng.permutation(people[~c.ever[people]])
 
 

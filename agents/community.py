@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
+from .arrays import distinct
 from .network import neighbours
 from .population import Population
 
@@ -232,13 +233,13 @@ class Community:
 
     def leave(self, rows: np.ndarray, day: int) -> np.ndarray:
         """End memberships; return the people who thereby left the community."""
-        rows = np.unique(rows)
+        rows = distinct(rows)
         if not len(rows):
             return rows
         self._count_ties(rows, -1)
         people = self.members.person[rows]
         np.subtract.at(self.n_groups, people, 1)
-        gone = np.unique(people[self.n_groups[people] == 0])
+        gone = distinct(people[self.n_groups[people] == 0])
         self.left[gone] = day
         self.members.remove(rows)
         return gone

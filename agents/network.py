@@ -15,6 +15,7 @@ import networkx as nx
 import numpy as np
 import scipy.sparse as sp
 
+from .arrays import distinct
 from .world import Network as NetworkParams
 
 
@@ -23,7 +24,7 @@ def from_edges(n: int, a: np.ndarray, b: np.ndarray) -> sp.csr_array:
     keep = a != b
     a, b = a[keep], b[keep]
     lo, hi = np.minimum(a, b).astype(np.int64), np.maximum(a, b).astype(np.int64)
-    key = np.unique(lo * n + hi)
+    key = distinct(lo * n + hi)
     lo, hi = key // n, key % n
     rows = np.concatenate([lo, hi])
     cols = np.concatenate([hi, lo])
@@ -39,7 +40,10 @@ def _weighted_draw(rng: np.random.Generator, cum: np.ndarray, lo: np.ndarray, hi
 
 
 def block_model(n: int, mean_degree: float, block: int, mixing: float, exponent: float | None, rng: np.random.Generator) -> sp.csr_array:
-    """Degree-corrected stochastic block model on contiguous blocks of size `block`."""
+    """Degree-corrected stochastic block model on contiguous blocks of size `block`.
+
+    Ties are drawn in rounds until duplicates are made up for, so the mean degree is met.
+    """
     if exponent is None:
         w = np.ones(n)
     else:  # Pareto propensities with the structural cut-off sqrt(n * mean degree)
@@ -49,19 +53,26 @@ def block_model(n: int, mean_degree: float, block: int, mixing: float, exponent:
     rng.shuffle(w)
     cum = np.cumsum(w)
     total = cum[-1]
-    m = int(round(n * mean_degree / 2))
-    m_in = rng.binomial(m, 1 - mixing)
-    # tie inside a block: first end anywhere by weight, second end in the same block by weight
-    a = _weighted_draw(rng, cum, np.zeros(m_in), np.full(m_in, total))
-    start = (a // block) * block
-    end = np.minimum(start + block, n)
-    lo = np.where(start > 0, cum[start - 1], 0.0)
-    b = _weighted_draw(rng, cum, lo, cum[end - 1])
-    # tie across blocks: both ends anywhere by weight
-    m_out = m - m_in
-    c = _weighted_draw(rng, cum, np.zeros(m_out), np.full(m_out, total))
-    d = _weighted_draw(rng, cum, np.zeros(m_out), np.full(m_out, total))
-    return from_edges(n, np.concatenate([a, c]), np.concatenate([b, d]))
+    target = int(round(n * mean_degree / 2))
+    keys = np.zeros(0, np.int64)
+    for _ in range(8):
+        m = target - len(keys)
+        if m <= target * 0.002:
+            break
+        m_in = rng.binomial(m, 1 - mixing)
+        # inside a block: first end anywhere by weight, second end in the same block by weight
+        a = _weighted_draw(rng, cum, np.zeros(m_in), np.full(m_in, total))
+        start = (a // block) * block
+        end = np.minimum(start + block, n)
+        b = _weighted_draw(rng, cum, np.where(start > 0, cum[start - 1], 0.0), cum[end - 1])
+        # across blocks: both ends anywhere by weight
+        m_out = m - m_in
+        c = _weighted_draw(rng, cum, np.zeros(m_out), np.full(m_out, total))
+        d = _weighted_draw(rng, cum, np.zeros(m_out), np.full(m_out, total))
+        a, b = np.concatenate([a, c]), np.concatenate([b, d])
+        keep = a != b
+        keys = distinct(np.concatenate([keys, np.minimum(a, b)[keep].astype(np.int64) * n + np.maximum(a, b)[keep]]))
+    return from_edges(n, keys // n, keys % n)
 
 
 def small_world(n: int, mean_degree: float, rewiring: float, rng: np.random.Generator) -> sp.csr_array:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
+from pydantic import model_validator
+
 from .params import Params, param
 
 JR = "Joyce & Kraut, JCMC 2006"
@@ -45,7 +47,13 @@ class Network(Params):
     degree_exponent: float = param(2.5, "-", "power-law exponent of degree propensity (clustered_scale_free)", gt=2, le=5)
     communities: int = param(10, "communities", "number of communities (communities kind)", ge=1)
     rewiring: float = param(0.1, "probability", "share of lattice ties rewired at random (small_world)", ge=0, le=1)
-    path: Path | None = param(None, "-", "edge-list file: two person ids per line (edge_list kind)")
+    path: Path | None = param(None, "-", "edge-list file: two person ids per line (edge_list kind); relative to the scenario file")
+
+    @model_validator(mode="after")
+    def _path_with_edge_list(self) -> "Network":
+        if self.kind == "edge_list" and self.path is None:
+            raise ValueError("kind edge_list needs `path:` — a file with two person ids per line")
+        return self
 
 
 class Groups(Params):

@@ -9,6 +9,7 @@ import mesa
 import numpy as np
 
 from agents import behaviour as rules
+from agents.arrays import distinct
 from agents.community import INITIAL, INVITED, NEVER, OUTSIDE, Community
 from agents.effects import Effects
 from agents.network import generate
@@ -137,7 +138,7 @@ class CommunityModel(mesa.Model):
         messages = int(talk.sum())
         return {
             "day": day,
-            "dau": int(np.unique(spoke).size),
+            "dau": len(distinct(spoke)),
             "mau": mau,
             "active_ratio": mau / n_members,
             "messages": messages,

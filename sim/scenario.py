@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError
@@ -250,6 +251,10 @@ def load(path: str | Path | None = None, overrides: list[str] | None = None, dat
                 problems.append(Problem(where(tuple(err["loc"]), arm), _message(err, Scenario)))
         for loc, what in strategies.check(candidate.get("strategy") or [], base_dir):
             problems.append(Problem(where(("strategy", *loc), arm), what))
+        if scenario is not None and scenario.world.network.kind == "edge_list":
+            scenario, what = _edge_list(scenario, base_dir)
+            if what:
+                problems.append(Problem(where(("world", "network", "path"), arm), what))
         return scenario, problems
 
     base, problems = check({k: v for k, v in raw.items()}, None)
@@ -279,6 +284,23 @@ def load(path: str | Path | None = None, overrides: list[str] | None = None, dat
         raise ScenarioError(problems)
     assert base is not None
     return Loaded(scenario=base, arms=arms, path=Path(path) if path is not None else None, raw=raw)
+
+
+def _edge_list(scenario: Scenario, base_dir: Path) -> tuple[Scenario, str | None]:
+    """Resolve the network file against the scenario's folder and check its person ids."""
+    net = scenario.world.network
+    path = net.path if net.path.is_absolute() else (base_dir / net.path)
+    if not path.exists():
+        return scenario, f"world.network.path: no such file {str(path)!r} — give an edge list (two person ids per line), relative to the scenario file"
+    try:
+        edges = np.loadtxt(path, dtype=np.int64, comments="#", ndmin=2)
+    except ValueError as e:
+        return scenario, f"world.network.path: {path} is not an edge list ({e}) — two whole numbers per line"
+    size = scenario.world.population.size
+    if edges.size and (edges.shape[1] != 2 or edges.min() < 0 or edges.max() >= size):
+        return scenario, f"world.network.path: {path} has person ids outside 0..{size - 1} (world.population.size) or not two per line"
+    world = scenario.world.model_copy(update={"network": net.model_copy(update={"path": path.resolve()})})
+    return scenario.model_copy(update={"world": world}), None
 
 
 def _has(tree: Any, loc: tuple) -> bool:
