@@ -15,7 +15,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .arrays import distinct
-from .network import neighbours
+from .network import from_edges, neighbours
 from .population import Population
 
 NEVER = -(10**6)  # "day" of something that never happened; far enough in the past
@@ -33,6 +33,12 @@ def _grow(a: np.ndarray, n: int, fill) -> np.ndarray:
     return out
 
 
+def _plain(v):
+    """A NumPy scalar as Python, with NEVER shown as None."""
+    v = v.item()
+    return None if v == NEVER else v
+
+
 class Groups:
     """Per-group columns. Groups are few (<= tens of thousands): Python over groups is fine."""
 
@@ -48,12 +54,14 @@ class Groups:
         self.last_post = np.zeros(0, np.int32)
         self.activity = np.zeros(0, float)  # yesterday's messages per member
         self.label: list[str] = []
+        self.defaults = {"cap": cap, "gate": 0.0}  # rules a newly opened group gets (levers may tighten them)
 
     def add(self, day: int, label: str = "", norms: float | None = None, cap: int | None = None) -> int:
         g = self.n
         self.n += 1
-        for name, fill in (("created", day), ("closed", NEVER), ("open", True), ("cap", cap or self.platform_cap),
-                           ("norms", self.norms0 if norms is None else norms), ("gate", 0.0), ("last_post", NEVER), ("activity", 0.0)):
+        for name, fill in (("created", day), ("closed", NEVER), ("open", True), ("cap", cap or self.defaults["cap"]),
+                           ("norms", self.norms0 if norms is None else norms), ("gate", self.defaults["gate"]),
+                           ("last_post", NEVER), ("activity", 0.0)):
             arr = _grow(getattr(self, name), self.n, 0)
             arr[g] = fill
             setattr(self, name, arr)
@@ -140,6 +148,7 @@ class Community:
         self.root = np.full(n, -1, np.int64)  # first ancestor in the invitation tree
         self.log: list[tuple[np.ndarray, ...]] = []  # (day, inviter, invitee, group, depth, channel)
         self.turned_away = 0
+        self.applied = self.refused = 0  # joiners who met an entry gate, and those it turned back
 
     # ---- questions -------------------------------------------------------------------------
     @property
@@ -257,6 +266,33 @@ class Community:
                          self.depth[keep["person"]].copy(), np.full(n, MOVED, np.int8)))
         return new
 
+    def dissolve(self, group: int, day: int) -> np.ndarray:
+        """Close a group for good: whoever is still in it leaves; return who thereby left the community."""
+        gone = self.leave(np.flatnonzero(self.members.group == group), day)
+        self.groups.closed[group] = day
+        self.groups.open[group] = False
+        return gone
+
+    def befriend(self, a: np.ndarray, b: np.ndarray) -> int:
+        """Add friendships a[i]-b[i] (people who met offline); return how many ties are new.
+
+        The network is rebuilt (an event is rare) and the friends-inside counts of everyone
+        involved are recounted, so `ties` stays exact.
+        """
+        old = self.network
+        n = old.shape[0]
+        coo = old.tocoo()
+        adj = from_edges(n, np.concatenate([coo.row, np.asarray(a, np.int64)]), np.concatenate([coo.col, np.asarray(b, np.int64)]))
+        added = (adj.nnz - old.nnz) // 2
+        if added:
+            self.network = adj
+            m = self.members
+            rows = np.flatnonzero(np.isin(m.person, np.concatenate([a, b])))
+            owner, friend = neighbours(adj, m.person[rows])
+            inside = m.find(friend, m.group[rows][owner]) >= 0
+            m.ties[rows] = np.bincount(owner[inside], minlength=len(rows))
+        return int(added)
+
     def _count_ties(self, rows: np.ndarray, sign: int) -> None:
         """Friends inside the same group: set for `rows` and update their friends' memberships."""
         m = self.members
@@ -275,6 +311,27 @@ class Community:
             leaving[rows] = True
             stay = found[hit][~leaving[found[hit]]]
             np.subtract.at(m.ties, stay, 1)
+
+    # ---- read-only views, for inspection and visualisation ----------------------------------
+    def person(self, i: int) -> dict:
+        """One person: traits, community history and their memberships (a copy, not live state)."""
+        pe, m = self.people, self.members
+        rows = np.flatnonzero(m.person == i)
+        return {
+            "person": int(i), "interest": float(pe.interest[i]), "sociability": float(pe.sociability[i]),
+            "attention": float(pe.attention[i]), "patience": float(pe.patience[i]),
+            "joined": None if self.joined[i] == NEVER else int(self.joined[i]),
+            "left": None if self.left[i] == NEVER else int(self.left[i]),
+            "messages": int(self.messages[i]), "invitation_depth": int(self.depth[i]),
+            "friends": int(self.network.indptr[i + 1] - self.network.indptr[i]),
+            "groups": [{c: _plain(getattr(m, c)[r]) for c in Memberships.COLUMNS if c != "person"} for r in rows],
+        }
+
+    def group(self, g: int) -> dict:
+        """One group: its columns and current size (a copy, not live state)."""
+        gr = self.groups
+        return {"group": int(g), "label": gr.label[g], "size": int(np.count_nonzero(self.members.group == g)),
+                **{c: _plain(getattr(gr, c)[g]) for c in ("created", "closed", "open", "cap", "gate", "norms", "last_post", "activity")}}
 
     # ---- the invitation log ----------------------------------------------------------------
     def invitations(self) -> dict[str, np.ndarray]:

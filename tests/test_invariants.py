@@ -89,3 +89,14 @@ def test_overflow_opens_new_groups():
     m = run(w, days=10)
     assert m.community.groups.n > 1
     assert (m.community.group_sizes() <= 60).all()
+
+
+def test_views_show_a_member_and_a_group(world):
+    m = run(world, days=5)
+    c = m.community
+    i = int(c.members.person[0])
+    view = c.person(i)
+    assert view["joined"] == int(c.joined[i]) and view["left"] is None
+    assert [g["group"] for g in view["groups"]] == c.members.group[c.members.person == i].tolist()
+    g = c.group(0)
+    assert g["size"] == c.group_sizes()[0] and g["closed"] is None
