@@ -1,0 +1,225 @@
+"""ReferenceModel: the community model written the plain Mesa way, one agent call at a time.
+
+Same world parameters (`agents.world.World`), same population and network generators
+as `sim.model.CommunityModel`; what differs is that every member is a `mesa.Agent`
+stepped by `model.agents_by_type[Member].shuffle_do(...)`. It draws its randomness from
+Mesa's own generators (`model.rng`, `model.random`), so for a given seed its numbers differ
+from the fast engine's; their *distributions* must not (tests/test_equivalence.py).
+
+One day (the order of `sim.model.CommunityModel.step`):
+arrivals -> members post -> groups tally -> members read, feel, react, forward ->
+groups update -> the day is measured -> leavers leave -> invited friends join.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import mesa
+import numpy as np
+from mesa.agentset import AgentSet
+
+from agents.network import generate
+from agents.population import Population
+from agents.world import World
+
+from .agents import NEVER, Group, Member, Membership, saturate
+
+INITIAL, OUTSIDE, INVITED = 0, 1, 2  # how a person came in (as agents.community)
+MAU_WINDOW = 30  # days (as sim.model.MAU_WINDOW)
+K_MAX = 20  # friends-inside bins of the joining curve (as agents.behaviour.K_MAX)
+
+
+class ReferenceModel(mesa.Model):
+    """A chat community without levers; `step()` is one day."""
+
+    def __init__(self, world: World, seed: int = 0):
+        super().__init__(rng=seed)
+        self.world, self.day = world, 0
+        self.population = Population.draw(world.population, self.rng)
+        adj = generate(world.network, self.population.size, self.rng)
+        self.friends: list[list[int]] = [adj.indices[adj.indptr[i]: adj.indptr[i + 1]].tolist() for i in range(self.population.size)]
+        self.friend_sets = [set(f) for f in self.friends]
+        weight = self.population.interest ** world.arrivals.interest_bias
+        self.arrival_p = weight / weight.sum()
+        self.group_by_id: list[Group] = []
+        self.ever: dict[int, Member] = {}  # everyone who ever joined, present or gone
+        self.log: list[tuple[int, int, int, int, int, int]] = []  # (day, inviter, invitee, group, depth, channel)
+        self.daily: list[dict[str, Any]] = []
+        self.exposed_by_k = np.zeros(K_MAX + 1, np.int64)
+        self.joined_by_k = np.zeros(K_MAX + 1, np.int64)
+        self.turned_away = 0
+        self.exposures: list[tuple[int, int, Member]] = []
+        self.today: Counter = Counter()
+        self.launch()
+
+    # ---- structure ---------------------------------------------------------------------------
+    @property
+    def members(self) -> AgentSet:
+        """Members present now (a Member agent is removed when it leaves its last group)."""
+        return self.agents_by_type.get(Member) or AgentSet([], random=self.random)
+
+    def open_group(self, day: int) -> Group:
+        g = Group(self, len(self.group_by_id), day)
+        self.group_by_id.append(g)
+        return g
+
+    def join(self, person: int, group: Group, channel: int, inviter: Member | None = None) -> None:
+        """A person enters a group; a first-timer becomes a Member agent."""
+        member = self.ever.get(person)
+        if member is None:
+            member = self.ever[person] = Member(self, person, self.day, inviter)
+        elif group.gid in member.groups:
+            return
+        member.left = NEVER
+        member.groups[group.gid] = Membership(group, self.day, self.world.satisfaction.initial)
+        group.members[person] = member
+        self.log.append((self.day, inviter.person if inviter else -1, person, group.gid, member.depth, channel))
+
+    def launch(self) -> None:
+        """Day 0: the initial groups, filled with people drawn by interest^bias without replacement."""
+        g = self.world.groups
+        for _ in range(g.initial):
+            self.open_group(0)
+        n = min(g.initial * g.initial_members, self.population.size)
+        if n:
+            people = self.rng.choice(self.population.size, size=n, replace=False, p=self.arrival_p)
+            for i, person in enumerate(people.tolist()):
+                self.join(person, self.group_by_id[i // g.initial_members], INITIAL)
+
+    def enter(self, people: list[int], targets: list[int], inviters: list[Member | None], channel: int) -> None:
+        """Caps are enforced (Community.place): joiners are seated in order of their target group;
+        those whose target is full (or who have none: -1) go to the first group with room,
+        else to a new group (overflow: new_group) or are turned away."""
+        order = sorted(range(len(people)), key=lambda j: targets[j])
+        rest = []
+        for j in order:
+            t = targets[j]
+            if t >= 0 and self.group_by_id[t].takes_joiners():
+                self.join(people[j], self.group_by_id[t], channel, inviters[j])
+            else:
+                rest.append(j)
+        for n, j in enumerate(rest):
+            room = next((g for g in self.group_by_id if g.takes_joiners()), None)
+            if room is None:
+                if self.world.groups.overflow != "new_group":
+                    self.turned_away += len(rest) - n
+                    break
+                room = self.open_group(self.day)
+            self.join(people[j], room, channel, inviters[j])
+
+    # ---- one day -----------------------------------------------------------------------------
+    def step(self) -> None:
+        day = self.day
+        self.today = Counter()
+        self.exposures = []
+        self.arrive()
+        groups = self.agents_by_type[Group]
+        groups.do("open_day")
+        self.members.shuffle_do("step")  # post
+        groups.do("tally")
+        self.members.shuffle_do("advance")  # read, feel, react, forward
+        groups.do("update")
+        today = self.measure_day()
+        gone = sum(m.depart() for m in list(self.members) if any(ms.leaving for ms in m.groups.values()))
+        self.invite()
+        today.update(members=len(self.members), joins=sum(1 for m in self.ever.values() if m.joined == day), leaves=gone, cost=0.0)
+        self.daily.append(today)
+        self.day += 1
+
+    def arrive(self) -> None:
+        """Outside channels bring Poisson(per_day) draws of people, weighted by interest^bias (behaviour.arrivals)."""
+        k = int(self.rng.poisson(self.world.arrivals.per_day))
+        if k == 0:
+            return
+        drawn = self.rng.choice(self.population.size, size=k, p=self.arrival_p)
+        people = [int(p) for p in np.unique(drawn) if int(p) not in self.ever]
+        self.random.shuffle(people)
+        self.enter(people, [-1] * len(people), [None] * len(people), OUTSIDE)
+
+    def friends_inside(self, person: int, group: Group) -> tuple[int, float]:
+        """Friends in the group, and the share of pairs of them who are friends too (behaviour.friends_inside)."""
+        inside = [f for f in self.friends[person] if f in group.members]
+        k = len(inside)
+        if k < 2:
+            return k, 0.0
+        links = sum(1 for i, a in enumerate(inside) for b in inside[i + 1:] if b in self.friend_sets[a])
+        return k, links / (k * (k - 1) / 2)
+
+    def invite(self) -> None:
+        """Exposed friends join with a chance that rises with friends inside, with diminishing
+        returns, more when those friends know each other (behaviour.forward + behaviour.invite)."""
+        sp = self.world.spreading
+        order = self.rng.permutation(len(self.exposures))
+        seen: set[tuple[int, int]] = set()
+        joining: dict[int, tuple[int, Member]] = {}  # person -> (group, inviter): the first that reached them
+        for i in order.tolist():
+            friend, gid, inviter = self.exposures[i]
+            if (friend, gid) in seen:
+                continue
+            seen.add((friend, gid))
+            k, density = self.friends_inside(friend, self.group_by_id[gid])
+            fit = min(2.0 * float(self.population.interest[friend]), 2.0)
+            p_join = sp.join_max * saturate(k, sp.join_k_scale) * (1 + sp.connect_bonus * density) * fit
+            joins = self.rng.random() < min(p_join, 1.0)
+            self.exposed_by_k[min(k, K_MAX)] += 1
+            if joins:
+                self.joined_by_k[min(k, K_MAX)] += 1
+                joining.setdefault(friend, (gid, inviter))
+        people = list(joining)
+        self.enter(people, [joining[p][0] for p in people], [joining[p][1] for p in people], INVITED)
+
+    # ---- measurement (sim.model.CommunityModel._measure) --------------------------------------
+    def measure_day(self) -> dict[str, Any]:
+        day, members = self.day, list(self.members)
+        dau = messages = valuable = muted = 0
+        for m in members:
+            talked = 0
+            for ms in m.groups.values():
+                talk = ms.chat + ms.valuable
+                if talk:
+                    ms.last_post, ms.posts = day, ms.posts + talk
+                    talked += talk
+                    valuable += ms.valuable
+            if talked:
+                m.messages += talked
+                m.last_post = day
+                dau += 1
+            messages += talked
+            muted += any(ms.muted for ms in m.groups.values())
+        n = max(len(members), 1)
+        mau = sum(1 for m in members if m.last_post > day - MAU_WINDOW)
+        spam = sum(g.spam_posted for g in self.group_by_id)
+        window = self.world.groups.alive_window
+        return {
+            "day": day,
+            "dau": dau,
+            "mau": mau,
+            "active_ratio": mau / n,
+            "messages": messages,
+            "valuable": valuable,
+            "operator_posts": 0.0,
+            "spam": spam,
+            "spam_removed": 0,
+            "spam_share": spam / max(messages + spam, 1),
+            "mutes": self.today["mutes"],
+            "turned_to_spam": self.today["turned_to_spam"],
+            "muted_share": muted / n,
+            "silent_share": sum(1 for m in members if m.last_post <= day - MAU_WINDOW) / n,
+            "groups_alive": sum(1 for g in self.group_by_id if g.live and g.last_post > day - window),
+            "groups_open": sum(1 for g in self.group_by_id if g.live),
+        }
+
+    def run(self, days: int) -> "ReferenceModel":
+        for _ in range(days):
+            self.step()
+        return self
+
+
+def member_days(daily: list[dict[str, Any]]) -> int:
+    """Members present summed over days: the unit of work both engines are timed in."""
+    return int(sum(d["members"] for d in daily))
+
+
+__all__ = ["ReferenceModel", "member_days"]
