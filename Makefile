@@ -8,7 +8,17 @@ STAMP  := $(VENV)/.installed
 DEV    := $(VENV)/.installed-dev
 DEMO   ?= scenarios/dunbar_split.yaml
 
-.PHONY: setup demo test test-slow bench docs clean
+.PHONY: setup demo test test-slow bench docs clean fonts browser
+
+# System packages from Debian, installed once (a no-op when present; root, or sudo):
+#   fonts    a CJK font, so `qunsim report --lang zh` figures show Chinese glyphs
+#   browser  chromium, which the browser test of the report drives headless
+APT := $(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get
+define apt_install
+	if command -v apt-get >/dev/null 2>&1; then \
+	  $(APT) update -qq && $(APT) install -y -qq --no-install-recommends $(1) >/dev/null; \
+	else echo "note: no apt-get here; install $(1) with your package manager" >&2; fi
+endef
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,12 +32,18 @@ $(DEV): pyproject.toml | $(VENV)/bin/python
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP) $@
 
-setup: $(STAMP)
+setup: $(STAMP) fonts
+
+fonts:
+	@dpkg -s fonts-noto-cjk >/dev/null 2>&1 || { $(call apt_install,fonts-noto-cjk); }
+
+browser:
+	@command -v chromium >/dev/null 2>&1 || { $(call apt_install,chromium); }
 
 demo: $(STAMP)
 	$(VENV)/bin/qunsim run $(DEMO)
 
-test: $(DEV)
+test: $(DEV) fonts browser
 	$(PY) -m pytest -q -n 2
 
 test-slow: $(DEV)
