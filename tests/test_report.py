@@ -311,3 +311,47 @@ def test_cost_effect_ratio() -> None:
     assert ce.low <= ce.per_1000 <= ce.high
     free = analysis.cost_effect(runs.assign(cost_total=0.0), "rp", "base")
     assert math.isnan(free.per_1000)
+
+
+# ---- sweeps -------------------------------------------------------------------------------------
+def sweep_results(tmp: Path, design: str) -> Path:
+    from ruamel.yaml import YAML
+
+    from sim.api import sweep
+
+    arms = {"one_big_group": {}, "cap_60": {"world": {"groups": {"cap": 60}}}}
+    yaml = YAML()
+    with open(tmp / "base.yaml", "w") as f:
+        yaml.dump(scenario(arms, days=30, replications=1), f)
+    exp = {"name": f"report_sweep_{design}", "description": "Does the cap win whatever the arrival rate and patience?",
+           "scenario": "base.yaml", "design": design, "replications": 1,
+           "parameters": {"world.arrivals.per_day": {"values": [2, 8]} if design == "grid" else {"low": 2, "high": 8},
+                          "world.population.patience_median": {"values": [6, 18]} if design == "grid" else {"low": 6, "high": 18}}}
+    if design == "morris":
+        exp.update(samples=3, levels=4)
+    with open(tmp / "exp.yaml", "w") as f:
+        yaml.dump(exp, f)
+    return sweep(tmp / "exp.yaml", out=tmp / "out", workers=1, command="qunsim sweep exp.yaml")
+
+
+@pytest.mark.parametrize("design, figures", [("morris", ("sweep_outcome", "sweep_sensitivity", "sweep_robustness")),
+                                             ("grid", ("sweep_outcome", "sweep_heatmap", "sweep_robustness"))])
+def test_sweep_report(tmp_path: Path, design: str, figures: tuple[str, ...]) -> None:
+    d = sweep_results(tmp_path, design)
+    summary = json.loads((d / "summary.json").read_text())
+    doc = page(d / "report.html")
+    assert element(doc, "verdict-sentence") == summary["robustness"]["sentence"]
+    assert 'id="sweeps"' in doc
+    for key in figures:
+        block = doc[doc.index(f'id="fig-{key}"'):]
+        assert '<img src="data:image/png;base64,' in block[: block.index("</figure>")], key
+    robust = doc[doc.index('id="fig-sweep_robustness"'):]
+    robust = html.unescape(robust[: robust.index("</figure>")])
+    for arm, a in summary["robustness"]["arms"].items():
+        assert arm in robust and f"{100 * a['win_share']:.0f}%" in robust
+    for key in KEYS:  # the run figures pool every sampled world
+        assert f'id="fig-{key}"' in doc
+    assert "world.arrivals.per_day" in doc and "Not computed for a sweep" in doc
+    if design == "morris":
+        write_report(d, lang="zh")
+        assert "参数扫描" in page(d / "report.zh.html")

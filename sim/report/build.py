@@ -166,7 +166,8 @@ def arm_blocks(r: Results, w: Words) -> list[dict[str, Any]]:
         diffs = text.world_differences(spec.get("world") or {}, base_world) if arm != r.baseline else []
         out.append({"name": arm, "baseline": arm == r.baseline, "description": (spec.get("description") or "").strip(),
                     "world_diff": [{"name": k, "value": text._show(v), "was": text._show(b)} for k, v, b in diffs],
-                    "levers": text.levers(spec.get("strategy") if "strategy" in spec else r.scenario.get("strategy", []))})
+                    "levers": [{**lever, "params": [{**p, "unit": w.unit(p["unit"]) if p["value"] != "–" else ""} for p in lever["params"]]}
+                               for lever in text.levers(spec.get("strategy") if "strategy" in spec else r.scenario.get("strategy", []))]})
     return out
 
 

@@ -190,6 +190,8 @@ PHRASES: dict[str, tuple[str, str]] = {
     "sw_regret_mean": ("mean regret", "平均遗憾值"),
     "sw_regret_max": ("worst regret", "最大遗憾值"),
     "sw_most_robust": ("★ most robust: {arm} has the smallest worst-case regret over the {n} worlds.", "★ 最稳健：{arm} 在 {n} 个环境中的最坏情况遗憾值最小。"),
+    "sw_best_arm": ("best arm", "最佳方案"),
+    "sw_plus_better": ("+ = better", "正值 = 更好"),
     "sw_where": ("Which arm wins in each sampled world", "每个抽样环境中胜出的方案"),
     "sw_winner": ("winner (worlds)", "胜出方案（环境数）"),
     "sw_headline": ("Across {n} sampled worlds, {arm} is the most robust choice on {kpi}: it wins in {share} of them and its worst-case regret is {regret}.",

@@ -10,6 +10,7 @@ wins, winner) and summary.json (`kind: sweep`, design, parameters, robustness).
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -147,15 +148,18 @@ def heatmap(sw: Sweep, r: Any, w: Words) -> Figure | None:
     if others:
         gains = pd.concat([(pts[pts["arm"] == a].set_index(names)[kpi] - base) * sign for a in others], axis=1)
         values = gains.max(axis=1)
-        label = f"{w.kpi(kpi)}: best arm − {r.baseline}"
+        who = others[0] if len(others) == 1 else w("sw_best_arm")
+        label = f"{who} − {r.baseline} ({w('sw_plus_better')})"
     else:
         values, label = base, w.kpi(kpi)
     grid = values.groupby(level=names).mean().unstack(names[0])
     fig = MplFigure(figsize=(9, 6.5), layout="constrained")
     ax = fig.subplots()
     share = text.unit_of(kpi) == "share"
-    sns.heatmap(grid * (100 if share else 1), ax=ax, annot=True, fmt=".1f" if share else ".3g", cmap="RdBu" if others else "viridis",
-                center=0 if others else None, cbar_kws={"label": label + (" (pp)" if share and others else " (%)" if share else "")})
+    with warnings.catch_warnings():  # seaborn's own use of a colormap call matplotlib deprecates
+        warnings.simplefilter("ignore", PendingDeprecationWarning)
+        sns.heatmap(grid * (100 if share else 1), ax=ax, annot=True, fmt=".1f" if share else ".3g", cmap="RdBu" if others else "viridis",
+                    center=0 if others else None, cbar_kws={"label": label + (", pp" if share and others else " (%)" if share else "")})
     ax.set_xlabel(axis_label(names[0]))
     ax.set_ylabel(axis_label(names[1]))
     ax.invert_yaxis()

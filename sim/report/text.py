@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import sys
 from typing import Any
 
 from agents import strategies
@@ -179,12 +180,17 @@ def levers(strategy: list[Any]) -> list[dict[str, Any]]:
                 unit = extra.get("unit", "") if isinstance(extra, dict) else ""
                 rows.append({"name": key, "value": _show(v), "unit": "" if unit == "-" else unit,
                              "meaning": (field.description or "") if field is not None else "", "set": top in params})
-            doc = (cls.__doc__ or "").strip().splitlines()[0] if cls.__doc__ else ""
+            doc = _first_line(cls.__doc__) or _first_line(getattr(sys.modules.get(cls.__module__), "__doc__", None))
         else:
             rows = [{"name": k, "value": _show(v), "unit": "", "meaning": "", "set": True} for k, v in _flat(params).items()]
             doc = ""
         out.append({"name": name, "summary": doc, "params": rows})
     return out
+
+
+def _first_line(doc: str | None) -> str:
+    lines = (doc or "").strip().splitlines()
+    return lines[0].strip() if lines else ""
 
 
 def _show(v: Any) -> str:
