@@ -98,24 +98,56 @@ class Memberships:
 
     @property
     def key(self) -> np.ndarray:
-        return self.person * self.KEY + self.group
+        """person * KEY + group, kept in step by insert/remove (recomputed if the columns were replaced)."""
+        cached = self.__dict__.get("_key")
+        if cached is None or cached[0] is not self.person or cached[1] is not self.group:
+            cached = self.__dict__["_key"] = (self.person, self.group, self.person * self.KEY + self.group)
+        return cached[2]
+
+    def _keep_key(self, key: np.ndarray) -> None:
+        self.__dict__["_key"] = (self.person, self.group, key)
 
     def find(self, person: np.ndarray, group: np.ndarray) -> np.ndarray:
         """Row of each (person, group), or -1 where that person is not in that group."""
+        person, group = np.asarray(person, np.int64), np.asarray(group, np.int64)
+        if len(person) > len(self) > 0:
+            return self._find_many(person, group)
         key = self.key
-        want = np.asarray(person, np.int64) * self.KEY + np.asarray(group, np.int64)
+        want = person * self.KEY + group
         pos = np.searchsorted(key, want)
         hit = pos < len(key)
         hit[hit] = key[pos[hit]] == want[hit]
         return np.where(hit, pos, -1)
 
+    def _find_many(self, person: np.ndarray, group: np.ndarray) -> np.ndarray:
+        """find() for more queries than rows (a launch, a mass join): index each person's first
+        row once, then check the few rows of each queried person, instead of ~log2(rows)
+        random probes per query. Same answer as the binary search."""
+        n = int(max(person.max(), self.person[-1])) + 1
+        start = np.zeros(n + 1, np.int64)
+        np.cumsum(np.bincount(self.person, minlength=n), out=start[1:])
+        lo, hi = start[person], start[person + 1]
+        out = np.full(len(person), -1, np.int64)
+        todo = np.flatnonzero(hi > lo)
+        j = 0
+        while len(todo):
+            r = lo[todo] + j
+            hit = self.group[r] == group[todo]
+            out[todo[hit]] = r[hit]
+            todo = todo[~hit]
+            j += 1
+            todo = todo[lo[todo] + j < hi[todo]]
+        return out
+
     def insert(self, rows: dict[str, np.ndarray]) -> np.ndarray:
         """Insert new rows (keys must be absent); return their rows after insertion."""
         new_key = rows["person"] * self.KEY + rows["group"]
         order = np.argsort(new_key, kind="stable")
-        pos = np.searchsorted(self.key, new_key[order])
+        key = self.key
+        pos = np.searchsorted(key, new_key[order])
         for name in self.COLUMNS:
             setattr(self, name, np.insert(getattr(self, name), pos, rows[name][order]))
+        self._keep_key(np.insert(key, pos, new_key[order]))
         placed = pos + np.arange(len(pos))
         out = np.empty_like(placed)
         out[order] = placed
@@ -124,8 +156,10 @@ class Memberships:
     def remove(self, rows: np.ndarray) -> None:
         keep = np.ones(len(self), bool)
         keep[rows] = False
+        key = self.key
         for name in self.COLUMNS:
             setattr(self, name, getattr(self, name)[keep])
+        self._keep_key(key[keep])
 
 
 class Community:
