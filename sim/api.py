@@ -4,28 +4,29 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import sys
 import time
+import warnings
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
 
 from ruamel.yaml import YAML
 
-from . import __version__
-from .runner import RunResult, jobs, run_jobs
-from .scenario import Loaded, load
+from . import __version__, stats
+from .executors import Executor, Interrupted, land, make
+from .runner import RunResult, jobs
+from .scenario import Loaded, Problem, ScenarioError, _line, load, read
 from .store import Store, arm_summary
 
 Progress = Callable[[int, int, RunResult | None], None]
 
+ADAPTIVE_START = 10  # replications before the first look at the interval
+ADAPTIVE_STEP = 5    # fewest replications a later round adds
+MAX_REPS = 200       # default ceiling of --reps auto
 
-class Interrupted(Exception):
-    """A run stopped early (Ctrl-C or a failed worker); finished runs are kept in `directory`."""
-
-    def __init__(self, directory: Path, done: int, lost: int, cause: BaseException):
-        self.directory, self.done, self.lost, self.cause = directory, done, lost, cause
-        super().__init__(f"stopped: {done} finished runs kept in {directory}, {lost} lost; resume with --resume {directory}")
+__all__ = ["Interrupted", "compare", "compose", "resolve", "run_scenario", "sweep"]
 
 
 def resolve(source: str | Path | Loaded, sets: list[str] | None = None, reps: int | None = None,
@@ -38,8 +39,10 @@ def resolve(source: str | Path | Loaded, sets: list[str] | None = None, reps: in
     return load(source, overrides=sets)
 
 
-def resolved_yaml(loaded: Loaded) -> str:
+def resolved_yaml(loaded: Loaded, replications: int | None = None) -> str:
     doc = loaded.scenario.model_dump(mode="json", exclude={"arms"})
+    if replications is not None:
+        doc["replications"] = replications
     doc["arms"] = {name: s.model_dump(mode="json", include={"description", "world", "strategy"}) for name, s in loaded.arms.items()}
     doc["baseline"] = loaded.baseline
     buf = io.StringIO()
@@ -52,42 +55,149 @@ def default_out(loaded: Loaded) -> Path:
     return Path("results") / loaded.scenario.name / stamp
 
 
-def run_scenario(source: str | Path | Loaded, *, reps: int | None = None, seed: int | None = None,
+def run_scenario(source: str | Path | Loaded, *, reps: int | str | None = None, seed: int | None = None,
                  days: int | None = None, sets: list[str] | None = None, workers: int | None = None,
                  out: str | Path | None = None, resume: str | Path | None = None,
-                 progress: Progress | None = None, command: str | None = None) -> Path:
-    """Run every arm x replication of a scenario; return the finished results directory."""
-    started = time.perf_counter()
-    loaded = resolve(source, sets, reps, seed, days)
-    s = loaded.scenario
-    store = Store.resume(Path(resume)) if resume else Store(Path(out) if out else default_out(loaded))
+                 progress: Progress | None = None, command: str | None = None,
+                 precision: float | None = None, max_reps: int | None = None,
+                 executor: str | Executor = "local", scheduler: Any = None) -> Path:
+    """Run every arm x replication of a scenario; return the finished results directory.
+
+    reps="auto" with `precision` adds replications until the 95% CI of the primary KPI's
+    paired difference is narrower than +-precision (or `max_reps` is reached).
+    `executor` is "local" (with `workers`), "dask" (with `scheduler`) or an Executor.
+    """
+    loaded = resolve(source, sets, reps if isinstance(reps, int) else None, seed, days)
     base_dir = loaded.path.parent if loaded.path else Path.cwd()
-    todo = jobs(loaded.arms, s.replications, s.seed, base_dir)
-    done = store.finished()
-    pending = [j for j in todo if j.run_id not in done]
+    return _run(loaded, dict.fromkeys(loaded.arms, base_dir), reps=reps, precision=precision, max_reps=max_reps,
+                workers=workers, executor=executor, scheduler=scheduler, out=out, resume=resume,
+                progress=progress, command=command)
+
+
+def compare(files: list[str | Path], *, reps: int | str | None = None, seed: int | None = None,
+            days: int | None = None, sets: list[str] | None = None, workers: int | None = None,
+            out: str | Path | None = None, resume: str | Path | None = None,
+            progress: Progress | None = None, command: str | None = None,
+            precision: float | None = None, max_reps: int | None = None,
+            executor: str | Executor = "local", scheduler: Any = None) -> Path:
+    """Compare scenario files as arms (the first is the baseline) on common seeds."""
+    loaded, dirs = compose(files, sets=sets, reps=reps if isinstance(reps, int) else None, seed=seed, days=days)
+    return _run(loaded, dirs, reps=reps, precision=precision, max_reps=max_reps, workers=workers,
+                executor=executor, scheduler=scheduler, out=out, resume=resume, progress=progress, command=command)
+
+
+def sweep(file: str | Path, **options: Any) -> Path:
+    """Run an experiment file (designs, sensitivity, robustness); see sim/sweep.py."""
+    from .sweep import run_experiment
+
+    return with_report(run_experiment(file, **options))
+
+
+SHARED = ("days", "seed", "replications")
+FLAGS = {"days": "--days", "seed": "--seed", "replications": "--reps"}
+
+
+def compose(files: list[str | Path], sets: list[str] | None = None, reps: int | None = None,
+            seed: int | None = None, days: int | None = None) -> tuple[Loaded, dict[str, Path]]:
+    """One comparison from several scenario files: each file is an arm named by its `name`.
+
+    The arms must agree on days, seed and replications, or the comparison would not be
+    paired; command-line values (--days, --seed, --reps, --set) apply to every file.
+    Outcomes (primary KPI, guardrails) come from the first file, the baseline.
+    """
+    if len(files) < 2:
+        raise ScenarioError([Problem("compare", "give at least two scenario files: the baseline first, then the arms")])
+    problems: list[Problem] = []
+    loads: list[Loaded] = []
+    for f in files:
+        try:
+            loads.append(resolve(f, sets, reps, seed, days))
+        except ScenarioError as e:
+            problems += e.problems
+    if problems:
+        raise ScenarioError(problems)
+    trees = [read(f) for f in files]
+
+    def at(i: int, key: str) -> str:
+        line = _line(trees[i], (key,)) if key in trees[i] else None
+        return f"{files[i]}:{line}" if line else str(files[i])
+
+    first = loads[0].scenario
+    seen: dict[str, int] = {}
+    for i, (f, ld) in enumerate(zip(files, loads)):
+        s = ld.scenario
+        if s.arms:
+            problems.append(Problem(at(i, "arms"), f"this file has arms ({', '.join(s.arms)}) — compare takes one "
+                                    "arm per file; run it with `qunsim run`, or remove `arms`"))
+        if s.name in seen:
+            problems.append(Problem(at(i, "name"), f"name {s.name!r} is also the name of {files[seen[s.name]]} — "
+                                    "each file's name becomes its arm, so names must differ"))
+        seen.setdefault(s.name, i)
+        for key in SHARED if i else ():
+            if getattr(s, key) != getattr(first, key):
+                problems.append(Problem(at(i, key), f"{key} is {getattr(s, key)} here but {getattr(first, key)} in "
+                                        f"{files[0]} (the baseline) — arms of a comparison share days, seed and "
+                                        f"replications; make them equal, or set them for all with {FLAGS[key]}"))
+    if problems:
+        raise ScenarioError(problems)
+    names = [ld.scenario.name for ld in loads]
+    label = "-vs-".join(names) if len(names) <= 3 else f"{names[0]}-vs-{len(names) - 1}-arms"
+    arms = {ld.scenario.name: ld.scenario for ld in loads}
+    scenario = first.model_copy(update={"name": label, "baseline": None,
+                                        "description": f"{names[0]} (baseline) compared with {', '.join(names[1:])}"})
+    loaded = Loaded(scenario=scenario, arms=arms, path=Path(files[0]), raw=loads[0].raw)
+    dirs = {ld.scenario.name: Path(f).parent for ld, f in zip(loads, files)}
+    return loaded, dirs
+
+
+def _executor(executor: str | Executor, workers: int | None, scheduler: Any) -> tuple[Executor, bool]:
+    if isinstance(executor, Executor):
+        return executor, False
+    return make(executor, workers, scheduler), True
+
+
+def _run(loaded: Loaded, dirs: dict[str, Path], *, reps: int | str | None, precision: float | None,
+         max_reps: int | None, workers: int | None, executor: str | Executor, scheduler: Any,
+         out: str | Path | None, resume: str | Path | None, progress: Progress | None,
+         command: str | None) -> Path:
+    """The one run path of `run` and `compare`: land the runs, analyse them paired, finish the directory."""
+    started = time.perf_counter()
+    s = loaded.scenario
+    arms = list(loaded.arms)
+    adaptive = reps == "auto"
+    if adaptive:
+        _check_adaptive(precision, max_reps)
+    elif isinstance(reps, str):
+        raise ScenarioError([Problem("--reps", f"{reps!r} is not a number — give a whole number, or `auto` with --precision")])
+    store = Store.resume(Path(resume)) if resume else Store(Path(out) if out else default_out(loaded))
     store.write_text("scenario.resolved.yaml", resolved_yaml(loaded))
-    finished = len(todo) - len(pending)
-    if progress:
-        progress(finished, len(todo), None)
+    ex, own = _executor(executor, workers, scheduler)
+    meta: dict[str, Any] = {}
     try:
-        for result in run_jobs(pending, workers):
-            store.add(result)
-            finished += 1
-            if progress:
-                progress(finished, len(todo), result)
-    except BaseException as e:  # Ctrl-C, a dead worker: keep what landed, say what was lost
-        raise Interrupted(store.dir, finished, len(todo) - finished, e) from e
-    store.consolidate([j.run_id for j in todo])
-    runs = store.table("kpis", [j.run_id for j in todo])
+        if adaptive:
+            n, meta = _adaptive(store, loaded, dirs, ex, precision, max_reps or MAX_REPS, progress)  # type: ignore[arg-type]
+        else:
+            n = s.replications
+            land(store, jobs(loaded.arms, n, s.seed, dirs), ex, progress)
+    finally:
+        if own:
+            ex.close()
+    todo = jobs(loaded.arms, n, s.seed, dirs)
+    runs = store.consolidate([j.run_id for j in todo])
+    comparisons, verdict = stats.analyse(runs, arms, loaded.baseline, s.outcomes)
+    if adaptive:
+        store.write_text("scenario.resolved.yaml", resolved_yaml(loaded, replications=n))
     summary: dict[str, Any] = {
         "scenario": s.name,
         "description": s.description,
         "baseline": loaded.baseline,
         "primary": s.outcomes.primary,
-        "arms": arm_summary(runs, list(loaded.arms)),
+        "arms": arm_summary(runs, arms),
+        "comparisons": comparisons,
+        "verdict": verdict,
         "meta": {
             "seed": s.seed,
-            "replications": s.replications,
+            "replications": n,
             "days": s.days,
             "qunsim_version": __version__,
             "config_hash": s.config_hash(),
@@ -95,7 +205,61 @@ def run_scenario(source: str | Path | Loaded, *, reps: int | None = None, seed: 
             "command": command or " ".join(sys.argv),
             "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "runs": len(todo),
+            "executor": ex.describe(),
+            **meta,
         },
     }
     store.write_text("summary.json", json.dumps(summary, indent=2, allow_nan=True))
-    return store.complete()
+    return with_report(store.complete())
+
+
+def with_report(directory: Path) -> Path:
+    """Write report.html and report.md into a finished results directory (sim/report).
+
+    A report that fails to build never costs the results: it warns, and `qunsim report DIR`
+    rebuilds it later from the stored files.
+    """
+    from .report import write_report
+
+    try:
+        write_report(directory)
+    except Exception as e:  # noqa: BLE001 — the runs are on disk; only the report is missing
+        warnings.warn(f"results are complete in {directory}, but the report failed: {e}; rebuild it with "
+                      f"`qunsim report {directory}`", RuntimeWarning, stacklevel=2)
+    return directory
+
+
+def _check_adaptive(precision: float | None, max_reps: int | None) -> None:
+    problems = []
+    if precision is None or not precision > 0:
+        problems.append(Problem("--precision", "--reps auto needs --precision X > 0: the 95% CI half-width wanted "
+                                "on the primary KPI's paired difference, in the KPI's unit (e.g. 0.01 for a share)"))
+    if max_reps is not None and max_reps < 2:
+        problems.append(Problem("--max-reps", f"{max_reps} is too few — at least 2 replications are needed for an interval"))
+    if problems:
+        raise ScenarioError(problems)
+
+
+def _adaptive(store: Store, loaded: Loaded, dirs: dict[str, Path], ex: Executor, precision: float,
+              max_reps: int, progress: Progress | None) -> tuple[int, dict[str, Any]]:
+    """Add replications (all arms at once) until the primary difference is precise enough.
+
+    The next round's size is estimated from the current half-width (it shrinks like
+    1/sqrt(n)), at least ADAPTIVE_STEP more and at most double. It never depends on the
+    number of workers, so where it runs cannot change where it stops.
+    """
+    s, arms = loaded.scenario, list(loaded.arms)
+    n = min(ADAPTIVE_START, max_reps)
+    rounds = 0
+    while True:
+        rounds += 1
+        todo = jobs(loaded.arms, n, s.seed, dirs)
+        land(store, todo, ex, progress)
+        runs = store.table("kpis", [j.run_id for j in todo])
+        width = stats.half_width(runs, arms, loaded.baseline, s.outcomes.primary)
+        stopped = "precision" if width < precision else "max_reps" if n >= max_reps else None
+        if stopped:
+            return n, {"stopped_by": stopped, "precision": precision, "half_width": width,
+                       "max_reps": max_reps, "rounds": rounds}
+        need = math.ceil(n * (width / precision) ** 2 * 1.1) if math.isfinite(width) else 2 * n
+        n = min(max_reps, max(n + ADAPTIVE_STEP, min(need, 2 * n)))

@@ -20,7 +20,7 @@ from agents.params import describe
 from agents.world import World
 
 from . import __version__
-from .api import Interrupted, run_scenario
+from .api import Interrupted, compare as compare_files, run_scenario, sweep as run_sweep
 from .outcomes import KPIS
 from .scenario import ScenarioError, load
 
@@ -62,43 +62,266 @@ def validate(files: Annotated[list[Path], typer.Argument(help="scenario files to
         fail(problems)
 
 
+# options shared by run, compare and sweep
+Reps = Annotated[Optional[str], typer.Option("--reps", help="replications per arm (default: the file's), or `auto` with --precision")]
+Precision = Annotated[Optional[float], typer.Option(help="with --reps auto: stop when the 95% CI of the primary KPI's difference is within +-this")]
+MaxReps = Annotated[Optional[int], typer.Option("--max-reps", help="with --reps auto: most replications per arm (default 200)")]
+Seed = Annotated[Optional[int], typer.Option(help="master seed (default: the file's)")]
+Days = Annotated[Optional[int], typer.Option(help="simulated days (default: the file's)")]
+Sets = Annotated[Optional[list[str]], typer.Option("--set", help="override any scenario value: --set world.population.size=20000 (repeatable)")]
+Workers = Annotated[Optional[int], typer.Option(help="worker processes (default: all cores)")]
+ExecutorOpt = Annotated[str, typer.Option("--executor", help="local (worker processes) or dask (a dask.distributed cluster)")]
+Scheduler = Annotated[Optional[str], typer.Option(help="with --executor dask: the scheduler address, tcp://HOST:PORT")]
+OutDir = Annotated[Optional[Path], typer.Option("--out", help="results directory (default: results/<name>/<timestamp>/)")]
+Resume = Annotated[Optional[Path], typer.Option(help="continue an interrupted run in this directory (finished runs are skipped)")]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar (for CI)")]
+
+
 @app.command()
 def run(
     file: Annotated[Path, typer.Argument(help="the scenario YAML file")],
-    reps: Annotated[Optional[int], typer.Option("--reps", help="replications per arm (default: the file's)")] = None,
-    seed: Annotated[Optional[int], typer.Option(help="master seed (default: the file's)")] = None,
-    days: Annotated[Optional[int], typer.Option(help="simulated days (default: the file's)")] = None,
-    set_: Annotated[Optional[list[str]], typer.Option("--set", help="override any scenario value: --set world.population.size=20000 (repeatable)")] = None,
-    workers: Annotated[Optional[int], typer.Option(help="worker processes (default: all cores)")] = None,
-    out_dir: Annotated[Optional[Path], typer.Option("--out", help="results directory (default: results/<name>/<timestamp>/)")] = None,
-    resume: Annotated[Optional[Path], typer.Option(help="continue an interrupted run in this directory")] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
+    reps: Reps = None,
+    seed: Seed = None,
+    days: Days = None,
+    set_: Sets = None,
+    precision: Precision = None,
+    max_reps: MaxReps = None,
+    workers: Workers = None,
+    executor: ExecutorOpt = "local",
+    scheduler: Scheduler = None,
+    out_dir: OutDir = None,
+    resume: Resume = None,
+    quiet: Quiet = False,
 ) -> None:
     """Run every arm of a scenario on shared seeds and write the results directory."""
     try:
         loaded = load(file)  # validate the file first so errors name its lines
     except ScenarioError as e:
         fail(e.problems)
-    command = _command("run", file, reps=reps, seed=seed, days=days, set=set_, workers=workers, out=out_dir, resume=resume)
-    try:
-        with _progress(quiet) as bar:
-            task = bar.add_task("runs", total=None)
+    command = _command("run", file, reps=reps, seed=seed, days=days, set=set_, precision=precision, max_reps=max_reps,
+                       workers=workers, executor=None if executor == "local" else executor, scheduler=scheduler,
+                       out=out_dir, resume=resume)
+    directory = _launch(run_scenario, file, loaded.scenario.outcomes.primary, quiet, reps=_reps(reps), seed=seed, days=days,
+                        sets=set_, precision=precision, max_reps=max_reps, workers=workers, executor=executor,
+                        scheduler=scheduler, out=out_dir, resume=resume, command=command)
+    _report(directory)
 
-            def tick(done: int, total: int, result) -> None:
-                bar.update(task, completed=done, total=total)
 
-            directory = run_scenario(file, reps=reps, seed=seed, days=days, sets=set_, workers=workers,
-                                     out=out_dir, resume=resume, progress=tick, command=command)
+@app.command()
+def compare(
+    files: Annotated[list[Path], typer.Argument(help="scenario files: the baseline first, then the arms to compare with it")],
+    reps: Reps = None,
+    seed: Seed = None,
+    days: Days = None,
+    set_: Sets = None,
+    precision: Precision = None,
+    max_reps: MaxReps = None,
+    workers: Workers = None,
+    executor: ExecutorOpt = "local",
+    scheduler: Scheduler = None,
+    out_dir: OutDir = None,
+    resume: Resume = None,
+    quiet: Quiet = False,
+) -> None:
+    """Compare scenario files as arms (each named by its `name`) on common seeds, analysed paired."""
+    from .api import compose
+
+    reps_ = _reps(reps)
+    try:  # check the files agree before anything runs
+        loaded, _ = compose(list(files), sets=set_, reps=reps_ if isinstance(reps_, int) else None, seed=seed, days=days)
     except ScenarioError as e:
         fail(e.problems)
-    except (FileExistsError, FileNotFoundError) as e:
+    command = _command("compare", *files, reps=reps, seed=seed, days=days, set=set_, precision=precision, max_reps=max_reps,
+                       workers=workers, executor=None if executor == "local" else executor, scheduler=scheduler,
+                       out=out_dir, resume=resume)
+    directory = _launch(compare_files, list(files), loaded.scenario.outcomes.primary, quiet, reps=_reps(reps), seed=seed,
+                        days=days, sets=set_, precision=precision, max_reps=max_reps, workers=workers, executor=executor,
+                        scheduler=scheduler, out=out_dir, resume=resume, command=command)
+    _report(directory)
+
+
+@app.command()
+def sweep(
+    file: Annotated[Path, typer.Argument(help="the experiment YAML file (see experiments/)")],
+    workers: Workers = None,
+    executor: ExecutorOpt = "local",
+    scheduler: Scheduler = None,
+    out_dir: OutDir = None,
+    resume: Resume = None,
+    quiet: Quiet = False,
+) -> None:
+    """Run an experiment: a design of points (grid, lhs, sobol, morris) x arms x replications."""
+    from .sweep import load_experiment
+
+    try:
+        study = load_experiment(file)
+    except ScenarioError as e:
+        fail(e.problems)
+    n = len(study.points) * len(study.arms) * study.exp.replications
+    err.print(f"{file}: {len(study.points)} points x {len(study.arms)} arm(s) x {study.exp.replications} replication(s) = {n} runs",
+              highlight=False, soft_wrap=True)
+    command = _command("sweep", file, workers=workers, executor=None if executor == "local" else executor,
+                       scheduler=scheduler, out=out_dir, resume=resume)
+    directory = _launch(run_sweep, file, study.primary, quiet, workers=workers, executor=executor, scheduler=scheduler,
+                        out=out_dir, resume=resume, command=command)
+    _sweep_report(directory)
+
+
+def _reps(reps: str | None) -> int | str | None:
+    if reps is None or reps == "auto":
+        return reps
+    try:
+        return int(reps)
+    except ValueError:
+        fail([f"--reps: {reps!r} is not a number — give a whole number, or `auto` with --precision"])
+    return None
+
+
+def _launch(call, source, primary: str, quiet: bool, **options):
+    """Run `call` under the progress bar; turn every expected failure into its exit code."""
+    if options.get("executor") not in ("local", "dask"):
+        fail([f"--executor: {options.get('executor')!r} is not an executor — use local or dask"])
+    if options.get("executor") == "dask" and not options.get("scheduler"):
+        fail(["--executor dask needs --scheduler tcp://HOST:PORT (the address `dask scheduler` prints)"])
+    try:
+        with _Runs(quiet, primary) as bar:
+            return call(source, progress=bar.tick, **options)
+    except ScenarioError as e:
+        fail(e.problems)
+    except (FileExistsError, FileNotFoundError, ConnectionError) as e:
         fail([str(e)])
     except Interrupted as e:
         typer.echo(str(e), err=True)
         raise typer.Exit(130)
+
+
+class _Runs:
+    """The progress bar: runs done, elapsed, ETA, and which arm leads on the primary KPI so far."""
+
+    def __init__(self, quiet: bool, primary: str):
+        self.primary, self.better = primary, KPIS[primary].better
+        self.sums: dict[str, list[float]] = {}
+        self.bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                            TextColumn("eta"), TimeRemainingColumn(), TextColumn("{task.fields[best]}"),
+                            console=err, disable=quiet)
+
+    def __enter__(self) -> "_Runs":
+        self.bar.__enter__()
+        self.task = self.bar.add_task("runs", total=None, best="")
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.bar.__exit__(*exc)
+
+    def tick(self, done: int, total: int, result) -> None:
+        if result is not None:
+            v = result.kpis.get(self.primary)
+            if v is not None and v == v:
+                acc = self.sums.setdefault(result.job.arm, [0.0, 0])
+                acc[0] += v
+                acc[1] += 1
+        self.bar.update(self.task, completed=done, total=total, best=self.leader())
+
+    def leader(self) -> str:
+        means = {arm: s / n for arm, (s, n) in self.sums.items() if n}
+        if not means:
+            return ""
+        if len(means) == 1 or self.better == "neither":
+            return "  ".join(f"{a}: {_fmt(m)}" for a, m in means.items())
+        pick = max if self.better == "higher" else min
+        arm = pick(means, key=means.get)
+        return f"best so far: {arm} ({self.primary} {_fmt(means[arm])})"
+
+
+def _report(directory: Path) -> None:
     summary = json.loads((directory / "summary.json").read_text())
     _table(summary)
+    _comparisons(summary)
+    meta = summary["meta"]
+    if "stopped_by" in meta:
+        why = (f"the primary difference's CI half-width {meta['half_width']:.3g} < {meta['precision']:g}"
+               if meta["stopped_by"] == "precision" else f"the maximum of {meta['max_reps']} replications was reached "
+               f"(half-width {meta['half_width']:.3g}, wanted < {meta['precision']:g})")
+        out.print(f"stopped by {meta['stopped_by']} after {meta['replications']} replications: {why}", highlight=False)
     out.print(f"results: {directory}")
+    if (directory / "report.html").exists():
+        out.print(f"report: {directory / 'report.html'}", highlight=False, soft_wrap=True)
+
+
+def _comparisons(summary: dict) -> None:
+    """Each arm against the baseline on the primary KPI, the guardrails and the headline KPIs; then the verdict."""
+    rows = summary.get("comparisons") or []
+    verdict = summary.get("verdict") or {}
+    if rows:
+        rails = [g["kpi"] for a in verdict.get("arms", {}).values() for g in a["guardrails"]]
+        shown = list(dict.fromkeys([summary["primary"], *rails, *SHOWN]))
+        several = len({r["arm"] for r in rows}) > 1
+        t = Table(title=f"paired difference vs {summary['baseline']}: * = significant after Holm correction",
+                  caption="wins = replications in which the arm did better")
+        if several:
+            t.add_column("arm", no_wrap=True)
+        t.add_column("KPI", no_wrap=True)
+        for col in ("diff", "95% CI", "lift", "p Holm", "wins"):
+            t.add_column(col, justify="right")
+        for r in rows:
+            if r["kpi"] not in shown:
+                continue
+            lift = f"{r['rel_lift']:+.1%}" if r["rel_lift"] == r["rel_lift"] else "–"
+            p = "<0.001" if r["p_holm"] < 0.001 else f"{r['p_holm']:.3f}" if r["p_holm"] == r["p_holm"] else "–"
+            wins = f"{r['win_share']:.0%}" if r["win_share"] == r["win_share"] else "–"
+            cells = [r["kpi"], _fmt(r["diff"]) + (" *" if r["significant"] else ""),
+                     f"[{_fmt(r['ci_low'])}, {_fmt(r['ci_high'])}]", lift, p, wins]
+            t.add_row(*([r["arm"]] if several else []), *cells)
+        out.print(t)
+    if verdict.get("sentence"):
+        out.print(verdict["sentence"], highlight=False)
+
+
+def _sweep_report(directory: Path) -> None:
+    s = json.loads((directory / "summary.json").read_text())
+    robust = s.get("robustness")
+    if robust:
+        t = Table(title=f"robustness over {robust['worlds']} worlds on {robust['kpi']} ({robust['better']} is better)")
+        for col in ("arm", "mean", "wins", "mean regret", "worst regret"):
+            t.add_column(col, justify="left" if col == "arm" else "right")
+        for arm, r in robust["arms"].items():
+            t.add_row(arm, _fmt(r["mean"]), f"{r['win_share']:.0%}", _fmt(r["regret_mean"]), _fmt(r["regret_max"]))
+        out.print(t)
+        out.print(robust["sentence"], highlight=False)
+    sens = s.get("sensitivity")
+    if sens and sens["primary"]:
+        main = "S1" if sens["method"] == "sobol" else "mu_star"
+        t = Table(title=f"sensitivity of {s['primary']} ({sens['method']}, 95% CI)")
+        for col in ("arm", "parameter", "index", "value [95% CI]"):
+            t.add_column(col, justify="left" if col != "value [95% CI]" else "right", no_wrap=col == "parameter")
+        for r in sens["primary"]:
+            if r["index"] in (main, "ST"):
+                t.add_row(r["arm"], r["parameter"], r["index"], f"{_fmt(r['value'])} [{_fmt(r['ci_low'])}, {_fmt(r['ci_high'])}]")
+        out.print(t)
+    if s["points"] <= 40 and (directory / "points.parquet").exists():
+        _points_table(directory, s)
+    out.print(f"{s['points']} points, {s['meta']['runs']} runs; points table: {directory / 'points.parquet'}")
+    out.print(f"results: {directory}")
+    if (directory / "report.html").exists():
+        out.print(f"report: {directory / 'report.html'}", highlight=False, soft_wrap=True)
+
+
+def _points_table(directory: Path, s: dict) -> None:
+    """A small sweep's points: parameter values and each arm's mean primary KPI."""
+    import pandas as pd
+
+    points = pd.read_parquet(directory / "points.parquet")
+    names = list(s["parameters"])
+    wide = points.pivot(index=["point", *names], columns="arm", values=s["primary"]).reset_index()
+    t = Table(title=f"{s['primary']} (mean over {s['meta']['replications']} replication(s)) at each point")
+    for col in names:
+        t.add_column(col.split(".")[-1], justify="right")
+    for arm in s["arms"]:
+        t.add_column(arm, justify="right")
+    for _, row in wide.iterrows():
+        t.add_row(*[str(row[n]) if not isinstance(row[n], float) else _fmt(row[n]) for n in names],
+                  *[_fmt(row[a]) for a in s["arms"]])
+    out.print(t)
 
 
 def _command(name: str, *args, **options) -> str:
@@ -154,6 +377,26 @@ def markdown_table(rows: list[dict]) -> str:
     lines = ["| parameter | default | unit | meaning | source |", "|---|---|---|---|---|"]
     lines += [f"| `{r['path']}` | {r['default']} | {r['unit']} | {r['meaning']} | {r['source']} |" for r in rows]
     return "\n".join(lines)
+
+
+@app.command("report")
+def report_command(
+    directory: Annotated[Path, typer.Argument(help="a finished results directory (of run, compare or sweep)")],
+    lang: Annotated[str, typer.Option("--lang", help="language of the report: en or zh (Chinese: report.zh.html)")] = "en",
+) -> None:
+    """Rebuild report.html and report.md of a results directory from its stored results alone."""
+    from .report import write_report
+    from .report.i18n import LANGS
+
+    if lang not in LANGS:
+        fail([f"--lang: {lang!r} is not a report language — choose one of: {', '.join(LANGS)}"])
+    try:
+        paths = write_report(directory, lang=lang)
+    except FileNotFoundError as e:
+        fail([str(e)])
+    for path in paths:
+        if path.suffix in (".html", ".md"):
+            typer.echo(f"report: {path}")  # plain: a path a terminal can click, never wrapped
 
 
 @app.command()

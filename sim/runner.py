@@ -2,18 +2,16 @@
 
 Sharing seeds across arms (common random numbers) makes the difference between arms the
 strategy, not the noise. A run is a pure function of (arm scenario, seed, code version):
-results are identical on 1 worker or 16.
+results are identical on 1 worker or 16. Where runs execute is sim/executors.py.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -43,11 +41,22 @@ class Job:
     seed: int
     scenario: dict[str, Any]  # the arm's resolved scenario, as plain data (cheap to send to workers)
     base_dir: str = "."
+    point: int | None = None  # the design point of a sweep; None in a plain run or comparison
 
     @property
     def run_id(self) -> str:
-        text = json.dumps([self.scenario, self.seed, __version__], sort_keys=True, default=str)
+        """Hash of what makes the run's tables: scenario, seed, version and the tags they carry.
+
+        The arm and point are in it because two arms (or points) may resolve to the same
+        scenario yet each needs its own tagged result.
+        """
+        text = json.dumps([self.scenario, self.seed, __version__, self.arm, self.point], sort_keys=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+# scenario fields that do not change a run: leaving them out of run ids lets `--resume`
+# reuse runs when only the replication count, the wording or the verdict rules change
+NOT_IN_RUN = {"replications", "outcomes", "description", "arms", "baseline"}
 
 
 @dataclass
@@ -61,10 +70,16 @@ class RunResult:
     people: pd.DataFrame = field(default_factory=pd.DataFrame)  # who ever joined: first join, leave day, messages
 
 
-def jobs(arms: dict[str, Scenario], reps: int, seed: int, base_dir: Path | str = ".") -> list[Job]:
-    """Replication-major order, so early results already compare every arm."""
-    plain = {name: s.model_dump(mode="json") for name, s in arms.items()}
-    return [Job(arm, r, rep_seed(seed, r), plain[arm], str(base_dir)) for r in range(reps) for arm in arms]
+def jobs(arms: dict[str, Scenario], reps: int, seed: int, base_dir: Path | str | dict[str, Path | str] = ".",
+         point: int | None = None) -> list[Job]:
+    """Replication-major order, so early results already compare every arm.
+
+    `base_dir` (where an arm's own strategy files are found) may differ by arm, as in a
+    comparison of files from different folders.
+    """
+    plain = {name: s.model_dump(mode="json", exclude=NOT_IN_RUN) for name, s in arms.items()}
+    where = base_dir if isinstance(base_dir, dict) else dict.fromkeys(arms, base_dir)
+    return [Job(arm, r, rep_seed(seed, r), plain[arm], str(where[arm]), point) for r in range(reps) for arm in arms]
 
 
 def execute(job: Job) -> RunResult:
@@ -72,7 +87,7 @@ def execute(job: Job) -> RunResult:
     scenario = Scenario.model_validate(job.scenario)
     levers = strategies.build(scenario.strategy, Path(job.base_dir))
     model = CommunityModel(scenario.world, levers, seed=job.seed).run(scenario.days)
-    tag = {"arm": job.arm, "rep": job.rep}
+    tag = {"arm": job.arm, "rep": job.rep} if job.point is None else {"point": job.point, "arm": job.arm, "rep": job.rep}
     daily = pd.DataFrame(model.daily).assign(**tag)
     groups = _group_table(model).assign(**tag)
     inv = pd.DataFrame(model.community.invitations()).assign(**tag)
@@ -85,7 +100,20 @@ def execute(job: Job) -> RunResult:
         kpis.update({f"{lever.key}.{k}": v for k, v in lever.report(op).items()})
     kpis.update({f"money.{k}": v for k, v in op.money.items()})
     kpis.update({f"hours.{k}": v for k, v in op.hours.items()})
+    release(model)
     return RunResult(job, kpis, daily, groups, inv, joining, people)
+
+
+def release(model: CommunityModel) -> None:
+    """Free a finished model now rather than at the next full garbage collection.
+
+    Mesa's model, its agents and its event machinery point at each other, so a model is
+    freed only by the cycle collector, which may wait dozens of runs: a long sweep would
+    grow by a whole world per run. Emptying the model's attributes frees the community's
+    arrays at once by reference counting; what is left is a few small objects.
+    """
+    model.remove_all_agents()
+    vars(model).clear()
 
 
 def _people_table(model: CommunityModel) -> pd.DataFrame:
@@ -111,16 +139,3 @@ def _group_table(model: CommunityModel) -> pd.DataFrame:
         frames.append(np.vstack([np.full(len(live), day), live, rows[:, live]]))
     table = np.hstack(frames).T
     return pd.DataFrame(table, columns=["day", "group", *GROUP_COLUMNS]).astype("int64")
-
-
-def run_jobs(todo: list[Job], workers: int | None = None) -> Iterator[RunResult]:
-    """Run jobs locally, in order of completion; `workers=1` runs in this process."""
-    workers = workers or os.cpu_count() or 1
-    if workers == 1 or len(todo) == 1:
-        for job in todo:
-            yield execute(job)
-        return
-    with ProcessPoolExecutor(max_workers=min(workers, len(todo))) as pool:
-        futures = [pool.submit(execute, job) for job in todo]
-        for fut in as_completed(futures):
-            yield fut.result()

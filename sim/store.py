@@ -3,7 +3,7 @@
 Layout of a run directory (while running it is `<dir>.partial`, renamed when complete):
     scenario.resolved.yaml   the scenario as run (arms resolved)
     parts/<run_id>/*.parquet one folder per finished run, written atomically
-    manifest.jsonl           one line per finished run: run_id, arm, rep, seed
+    manifest.jsonl           one line per finished run: run_id, (point,) arm, rep, seed
     runs.parquet daily.parquet groups.parquet invitations.parquet joining.parquet people.parquet summary.json
 Ctrl-C or a dead worker loses only the runs in flight; `--resume` skips what the manifest holds.
 """
@@ -19,6 +19,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 from scipy import stats
 
 from .outcomes import KPIS
@@ -71,10 +74,12 @@ class Store:
             return {}
         done = {}
         for line in manifest.read_text().splitlines():
-            if line.strip():
+            try:
                 entry = json.loads(line)
-                if (self.dir / "parts" / entry["run_id"] / "kpis.parquet").exists():
-                    done[entry["run_id"]] = entry
+            except ValueError:  # a line cut short by a kill: its run is simply run again
+                continue
+            if (self.dir / "parts" / entry["run_id"] / "kpis.parquet").exists():
+                done[entry["run_id"]] = entry
         return done
 
     def add(self, result: RunResult) -> None:
@@ -83,13 +88,19 @@ class Store:
         part.mkdir(exist_ok=True)
         for name in TABLES:
             _atomic_parquet(getattr(result, name), part / f"{name}.parquet")
-        kpis = pd.DataFrame([{"arm": job.arm, "rep": job.rep, "seed": job.seed, "run_id": job.run_id, **result.kpis}])
+        tags = {"arm": job.arm, "rep": job.rep, "seed": job.seed} if job.point is None else \
+            {"point": job.point, "arm": job.arm, "rep": job.rep, "seed": job.seed}
+        kpis = pd.DataFrame([{**tags, "run_id": job.run_id, **result.kpis}])
         _atomic_parquet(kpis, part / "kpis.parquet")  # last: its presence marks the part complete
         with open(self.dir / "manifest.jsonl", "a", encoding="utf-8") as f:
-            f.write(json.dumps({"run_id": job.run_id, "arm": job.arm, "rep": job.rep, "seed": job.seed}) + "\n")
+            f.write(json.dumps({"run_id": job.run_id, **tags}) + "\n")
 
     def write_text(self, name: str, text: str) -> None:
         _atomic_text(text, self.dir / name)
+
+    def write_table(self, name: str, df: pd.DataFrame) -> None:
+        """An analysis table (points, sensitivity, robustness ...) as `<name>.parquet`, atomically."""
+        _atomic_parquet(df, self.dir / f"{name}.parquet")
 
     def table(self, name: str, run_ids: list[str] | None = None) -> pd.DataFrame:
         ids = run_ids if run_ids is not None else list(self.finished())
@@ -97,21 +108,60 @@ class Store:
         frames = [f for f in frames if len(f)]
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
-    def consolidate(self, run_ids: list[str]) -> None:
-        """Write the combined tables, in (arm, rep) order whatever order runs landed in."""
-        runs = self.table("kpis", run_ids).sort_values(["arm", "rep"], kind="stable")
+    def consolidate(self, run_ids: list[str], tables: tuple[str, ...] = TABLES) -> pd.DataFrame:
+        """Write the combined tables, in (point, arm, rep) order whatever order runs landed in.
+
+        runs.parquet (one row per run) is built in memory and returned; the per-day tables
+        are streamed part by part, so a sweep of thousands of runs needs the memory of one.
+        """
+        runs = self.table("kpis", run_ids)
+        keys = [c for c in ("point", "arm", "rep") if c in runs.columns]
+        runs = runs.sort_values(keys, kind="stable") if len(runs) else runs
         _atomic_parquet(runs, self.dir / "runs.parquet")
-        for name in TABLES:
-            df = self.table(name, run_ids)
-            if len(df):
-                df = df.sort_values([c for c in ("arm", "rep", "day", "group") if c in df.columns], kind="stable")
-            _atomic_parquet(df, self.dir / f"{name}.parquet")
+        ordered = list(runs["run_id"]) if len(runs) else []
+        for name in tables:
+            _stream_concat([self.dir / "parts" / rid / f"{name}.parquet" for rid in ordered], self.dir / f"{name}.parquet")
+        return runs
 
     def complete(self) -> Path:
         if self.final.exists():
             shutil.rmtree(self.final)
         os.replace(self.dir, self.final)
         return self.final
+
+
+def _stream_concat(paths: list[Path], out: Path, batch_rows: int = 1_000_000) -> None:
+    """Concatenate Parquet parts into one file in the given order, a batch at a time.
+
+    Each part is sorted by (day, group) where it has them; with parts in (point, arm, rep)
+    order that is the order a global stable sort would give. Schemas are unified (a column
+    missing from a part is null there), so parts from different levers combine.
+    """
+    parts = [p for p in paths if p.exists() and pq.read_metadata(p).num_rows]
+    if not parts:
+        _atomic_parquet(pd.DataFrame(), out)
+        return
+    schema = pa.unify_schemas([pq.read_schema(p) for p in parts], promote_options="permissive")
+    tmp = out.with_suffix(".tmp")
+    pending: list[pa.Table] = []
+    rows = 0
+    with pq.ParquetWriter(tmp, schema) as writer:
+        for p in parts:
+            t = pq.read_table(p)
+            sort = [(c, "ascending") for c in ("day", "group") if c in t.column_names]
+            if sort:
+                t = t.take(pc.sort_indices(t, sort_keys=sort))  # stable in Arrow
+            for field in schema:
+                if field.name not in t.column_names:
+                    t = t.append_column(field.name, pa.nulls(len(t), field.type))
+            pending.append(t.select(schema.names).cast(schema))
+            rows += len(t)
+            if rows >= batch_rows:
+                writer.write_table(pa.concat_tables(pending))
+                pending, rows = [], 0
+        if pending:
+            writer.write_table(pa.concat_tables(pending))
+    os.replace(tmp, out)
 
 
 def arm_summary(runs: pd.DataFrame, arms: list[str]) -> dict[str, dict[str, dict[str, float]]]:

@@ -1,0 +1,283 @@
+"""Where runs execute: this process, local worker processes, or a dask.distributed cluster.
+
+Every executor takes a list of jobs and yields their results in order of completion.
+A run is a pure function of its job, so the executor changes speed, never numbers.
+Two rules keep long sweeps safe:
+- a bounded window of jobs in flight (twice the workers): a finished result is handed
+  over and dropped at once, so memory stays flat however many runs a sweep has;
+- `submitted` counts jobs handed to workers; those not yet stored are what an
+  interruption (Ctrl-C, a dead worker, a failing run) loses.
+`land()` is the loop every command shares: run the pending jobs of a store, write each
+result as it lands, and turn any interruption into `Interrupted` with the counts.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import signal
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from concurrent import futures as cf
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from . import __version__
+from .runner import Job, RunResult, execute
+
+if TYPE_CHECKING:
+    from .store import Store
+
+Run = Callable[[Job], RunResult]
+Progress = Callable[[int, int, "RunResult | None"], None]
+
+
+class Interrupted(Exception):
+    """A run stopped early (Ctrl-C, a dead worker, a failing run); finished runs are kept in `directory`.
+
+    done: finished runs on disk; lost: runs that were executing and are thrown away;
+    remaining: runs not finished (lost ones included) that `--resume` will run.
+    """
+
+    def __init__(self, directory: Path, done: int, lost: int, cause: BaseException, remaining: int | None = None):
+        self.directory, self.done, self.lost, self.cause = directory, done, lost, cause
+        self.remaining = lost if remaining is None else remaining
+        why = "interrupted" if isinstance(cause, KeyboardInterrupt) else f"{type(cause).__name__}: {cause}"
+        super().__init__(f"stopped ({why}): {done} finished runs kept in {directory}, {lost} in flight lost, "
+                         f"{self.remaining} still to run; resume with --resume {directory}")
+
+
+class Executor:
+    """Base: runs jobs and yields results as they complete; `submitted` counts jobs handed to workers."""
+
+    workers: int = 1
+    submitted: int = 0
+
+    def run(self, jobs: Sequence[Job]) -> Iterator[RunResult]:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self) -> "Executor":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def describe(self) -> str:
+        return f"{type(self).__name__.lower()} x{self.workers}"
+
+
+class InProcess(Executor):
+    """Runs in this process, one job at a time (workers=1, debugging, profiling)."""
+
+    def __init__(self, fn: Run = execute):
+        self.fn = fn
+
+    def run(self, jobs: Sequence[Job]) -> Iterator[RunResult]:
+        self.submitted = 0
+        for job in jobs:
+            self.submitted += 1
+            yield self.fn(job)
+
+    def describe(self) -> str:
+        return "this process"
+
+
+def _ignore_sigint() -> None:
+    """Workers leave Ctrl-C to the parent, which stops them; no traceback from every worker."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _start_forkserver() -> None:
+    """Start the forkserver with Ctrl-C ignored: an ignored signal stays ignored across exec,
+    so a Ctrl-C while it imports qunsim stops only the parent, without a traceback from it."""
+    from multiprocessing import forkserver
+
+    try:
+        old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except ValueError:  # not the main thread: leave signals alone
+        forkserver.ensure_running()
+        return
+    try:
+        forkserver.ensure_running()
+    finally:
+        signal.signal(signal.SIGINT, old)
+
+
+class Local(Executor):
+    """A pool of worker processes on this machine.
+
+    Workers are forked from a forkserver that has already imported qunsim: starting one
+    is cheap, and forking never copies the parent's threads (the progress bar has one).
+    """
+
+    def __init__(self, workers: int | None = None, fn: Run = execute):
+        self.workers = max(1, workers or os.cpu_count() or 1)
+        self.fn = fn
+        self._pool: cf.ProcessPoolExecutor | None = None
+
+    def _start(self) -> cf.ProcessPoolExecutor:
+        if self._pool is None:
+            ctx = mp.get_context("forkserver")
+            ctx.set_forkserver_preload(["sim.runner"])
+            _start_forkserver()
+            self._pool = cf.ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_ignore_sigint)
+        return self._pool
+
+    def run(self, jobs: Sequence[Job]) -> Iterator[RunResult]:
+        self.submitted = 0
+        if not jobs:
+            return
+        pool = self._start()
+        queue = iter(jobs)
+        window: set[cf.Future] = set()
+        try:
+            while True:
+                while len(window) < 2 * self.workers and (job := next(queue, None)) is not None:
+                    window.add(pool.submit(self.fn, job))
+                    self.submitted += 1
+                if not window:
+                    return
+                done, window = cf.wait(window, return_when=cf.FIRST_COMPLETED)
+                while done:
+                    yield done.pop().result()  # a failed run or a dead worker raises here
+        except BaseException:  # includes GeneratorExit when the caller stops early
+            self._stop()
+            raise
+
+    def _stop(self) -> None:
+        """Stop now: drop queued jobs and end workers that are mid-run (their runs are lost)."""
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        procs = list((getattr(pool, "_processes", None) or {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        for p in procs:
+            if p.is_alive():
+                p.terminate()
+        for p in procs:
+            p.join(timeout=5)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
+
+    def describe(self) -> str:
+        return f"{self.workers} local worker process{'es' if self.workers > 1 else ''}"
+
+
+class Dask(Executor):
+    """A dask.distributed cluster: `scheduler` is an address (tcp://HOST:PORT) or a Client.
+
+    Workers need the same qunsim version installed (checked on connect): the version is
+    part of every run id, and a different model would give different numbers.
+    A worker that dies mid-run is handled by dask (its tasks move to other workers).
+    """
+
+    def __init__(self, scheduler: Any, fn: Run = execute):
+        from distributed import Client
+
+        self.fn = fn
+        self._own = not isinstance(scheduler, Client)
+        try:
+            self.client = Client(scheduler, timeout="15s") if self._own else scheduler
+        except (OSError, TimeoutError) as e:
+            raise ConnectionError(f"cannot reach the dask scheduler at {scheduler}: {e}") from None
+        versions = self.client.run(_worker_version)
+        wrong = {w: v for w, v in versions.items() if v != __version__}
+        if wrong:
+            self.close()
+            raise ConnectionError(f"dask workers run another qunsim version than this one ({__version__}): "
+                                  + ", ".join(f"{w}: {v}" for w, v in wrong.items()))
+        self.workers = max(1, sum(self.client.nthreads().values()))
+        self._label = f"dask cluster at {self.client.scheduler.address} ({self.workers} worker threads)"
+
+    def run(self, jobs: Sequence[Job]) -> Iterator[RunResult]:
+        from distributed import as_completed
+
+        self.submitted = 0
+        if not jobs:
+            return
+        queue = iter(jobs)
+        tag = uuid.uuid4().hex[:8]
+
+        def submit(job: Job):
+            self.submitted += 1
+            return self.client.submit(self.fn, job, key=f"qunsim-{job.run_id}-{tag}", pure=False)
+
+        pending = {submit(j) for _, j in zip(range(2 * self.workers), queue)}
+        stream = as_completed(list(pending))
+        try:
+            for fut in stream:
+                result = fut.result()  # a failed run raises here (after dask's own retries)
+                pending.discard(fut)
+                fut.release()
+                if (job := next(queue, None)) is not None:
+                    new = submit(job)
+                    pending.add(new)
+                    stream.add(new)
+                yield result
+                del result
+        except BaseException:
+            self.client.cancel(list(pending))
+            raise
+
+    def close(self) -> None:
+        if self._own:
+            self.client.close()
+
+    def describe(self) -> str:
+        return self._label
+
+
+def _worker_version() -> str:
+    from sim import __version__ as v
+
+    return v
+
+
+def make(executor: str = "local", workers: int | None = None, scheduler: Any = None) -> Executor:
+    """The executor the command line asks for."""
+    if executor == "dask":
+        if scheduler is None:
+            raise ValueError("--executor dask needs --scheduler tcp://HOST:PORT (the address dask-scheduler prints)")
+        return Dask(scheduler)
+    if executor != "local":
+        raise ValueError(f"unknown executor {executor!r} — executors: local, dask")
+    if workers == 1:
+        return InProcess()
+    return Local(workers)
+
+
+def land(store: "Store", todo: Sequence[Job], executor: Executor, progress: Progress | None = None,
+         total: int | None = None, offset: int = 0) -> int:
+    """Run the jobs of `todo` the store has not finished; write each result as it lands.
+
+    Returns the number of finished runs in `todo`. `total`/`offset` let a caller that runs
+    in rounds (adaptive replication) report progress over the whole run. Any interruption
+    becomes `Interrupted`: the runs on disk stay, the ones handed to workers are counted lost.
+    """
+    done = store.finished()
+    pending = [j for j in todo if j.run_id not in done]
+    finished = len(todo) - len(pending)
+    total = total if total is not None else len(todo)
+    if progress:
+        progress(offset + finished, total, None)
+    results = executor.run(pending)
+    stored = 0
+    try:
+        for result in results:
+            store.add(result)
+            stored += 1
+            if progress:
+                progress(offset + finished + stored, total, result)
+            del result  # nothing keeps a finished run alive
+    except BaseException as e:  # Ctrl-C, a dead worker, a failed run: keep what landed, say what was lost
+        results.close()
+        lost = max(executor.submitted - stored, 0)
+        raise Interrupted(store.dir, offset + finished + stored, lost, e,
+                          remaining=len(pending) - stored) from e
+    return finished + stored

@@ -1,0 +1,106 @@
+"""Where runs execute changes speed, never numbers: 1 worker, 2 workers and dask agree exactly."""
+
+from __future__ import annotations
+
+import gc
+import weakref
+
+import pandas as pd
+import pytest
+
+from sim import runner
+from sim.api import run_scenario
+from sim.executors import InProcess, Local
+from sim.runner import Job, execute, jobs
+from sim.scenario import load
+
+SCENARIO = """
+name: where
+days: 20
+replications: 3
+seed: 11
+world:
+  population: {size: 1500}
+  groups: {initial_members: 200}
+arms:
+  plain: {}
+  split:
+    strategy:
+      - dunbar_split: {threshold: 80}
+"""
+TABLES = ("runs", "daily", "groups", "people")
+
+
+@pytest.fixture(autouse=True)
+def no_report(monkeypatch):
+    monkeypatch.setattr("sim.api.with_report", lambda directory: directory)
+
+
+def tables(directory):
+    return {t: pd.read_parquet(directory / f"{t}.parquet") for t in TABLES}
+
+
+def test_one_worker_two_workers_and_dask_give_identical_results(tmp_path):
+    distributed = pytest.importorskip("distributed")
+    f = tmp_path / "where.yaml"
+    f.write_text(SCENARIO)
+    one = tables(run_scenario(f, workers=1, out=tmp_path / "one"))
+    two = tables(run_scenario(f, workers=2, out=tmp_path / "two"))
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        on_dask = run_scenario(f, executor="dask", scheduler=cluster.scheduler_address, out=tmp_path / "dask")
+    dask = tables(on_dask)
+    for name in TABLES:
+        pd.testing.assert_frame_equal(one[name], two[name], obj=f"{name}: 1 vs 2 workers")
+        pd.testing.assert_frame_equal(one[name], dask[name], obj=f"{name}: 1 worker vs dask")
+    assert len(one["runs"]) == 6
+    assert "dask cluster at tcp://" in pd.read_json(on_dask / "summary.json", typ="series")["meta"]["executor"]
+
+
+def test_the_local_pool_keeps_a_bounded_window_in_flight():
+    loaded = load(data={"name": "w", "days": 5, "world": {"population": {"size": 300}, "groups": {"initial_members": 50}}})
+    todo = jobs(loaded.arms, 12, 1)
+    ex = Local(2)
+    seen = []
+    try:
+        for i, result in enumerate(ex.run(todo), 1):
+            assert ex.submitted - i < 2 * ex.workers  # never the whole queue at once
+            seen.append(result.job.run_id)
+    finally:
+        ex.close()
+    assert sorted(seen) == sorted(j.run_id for j in todo)
+
+
+def test_a_finished_run_leaves_no_model_behind(monkeypatch):
+    """Memory stays flat in a long sweep: the model is freed when its run returns, not at some later gc."""
+    alive = []
+
+    class Watched(runner.CommunityModel):
+        def __init__(self, *a, **k):
+            super().__init__(*a, **k)
+            alive.append(weakref.ref(self.community))
+
+    monkeypatch.setattr(runner, "CommunityModel", Watched)
+    loaded = load(data={"name": "m", "days": 5, "world": {"population": {"size": 500}, "groups": {"initial_members": 80}},
+                        "strategy": [{"dunbar_split": {"threshold": 30}}]})
+    gc.disable()
+    try:
+        for job in jobs(loaded.arms, 3, 1):
+            execute(job)
+        assert len(alive) == 3 and all(ref() is None for ref in alive)
+    finally:
+        gc.enable()
+
+
+def test_run_ids_name_what_makes_a_run():
+    loaded = load(data={"name": "ids", "world": {"population": {"size": 500}}, "arms": {"a": {}, "b": {}}})
+    a0, b0, a1 = (j for j in jobs(loaded.arms, 2, 1)[:3])
+    assert len({a0.run_id, b0.run_id, a1.run_id}) == 3  # identical arms still get their own results
+    more = load(data={"name": "ids", "replications": 50, "world": {"population": {"size": 500}}, "arms": {"a": {}, "b": {}}})
+    assert jobs(more.arms, 2, 1)[0].run_id == a0.run_id  # the replication count does not change a run
+    assert Job(a0.arm, 0, a0.seed, a0.scenario, point=3).run_id != a0.run_id
+
+
+def test_in_process_executor_runs_in_order():
+    loaded = load(data={"name": "ip", "days": 3, "world": {"population": {"size": 300}, "groups": {"initial_members": 40}}})
+    todo = jobs(loaded.arms, 3, 1)
+    assert [r.job.rep for r in InProcess().run(todo)] == [0, 1, 2]

@@ -1,0 +1,139 @@
+"""Lost work: a failed run, a dead worker or Ctrl-C keeps every finished run, says what was lost, and resumes."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from sim import api
+from sim.cli import app
+from sim.executors import InProcess, Interrupted, Local
+from sim.runner import execute, jobs
+from sim.scenario import load
+from sim.store import Store
+
+SCENARIO = """
+name: lossy
+days: 15
+replications: 5
+seed: 9
+world:
+  population: {size: 1200}
+  groups: {initial_members: 150}
+arms:
+  plain: {}
+  quiet:
+    world:
+      arrivals: {per_day: 0}
+"""
+
+
+def flaky(job):
+    """A run that fails (a bug in a lever, a bad parameter combination ...)."""
+    if job.arm == "quiet" and job.rep == 3:
+        raise RuntimeError("this run failed")
+    return execute(job)
+
+
+def dies(job):
+    """A worker that dies mid-run (killed, out of memory)."""
+    if job.rep == 3:
+        os._exit(3)
+    return execute(job)
+
+
+@pytest.fixture(autouse=True)
+def no_report(monkeypatch):
+    monkeypatch.setattr("sim.api.with_report", lambda directory: directory)
+
+
+@pytest.fixture
+def scenario(tmp_path):
+    f = tmp_path / "lossy.yaml"
+    f.write_text(SCENARIO)
+    return f
+
+
+def manifest(directory):
+    return [json.loads(line) for line in (directory / "manifest.jsonl").read_text().splitlines()]
+
+
+def assert_kept(e: Interrupted, out):
+    """The final name does not exist; the partial directory holds exactly the finished, complete runs."""
+    assert not out.exists() and e.directory == out.with_name(out.name + ".partial")
+    entries = manifest(e.directory)
+    assert len(entries) == e.done > 0
+    assert all((e.directory / "parts" / m["run_id"] / "kpis.parquet").exists() for m in entries)
+    assert f"{e.done} finished runs kept" in str(e) and f"{e.lost} in flight lost" in str(e)
+    assert e.remaining == 10 - e.done
+
+
+@pytest.mark.parametrize("fn, cause", [(flaky, RuntimeError), (dies, Exception)], ids=["failed-run", "dead-worker"])
+def test_a_failure_keeps_finished_runs_and_resume_completes_them(tmp_path, scenario, fn, cause):
+    out = tmp_path / "out"
+    with pytest.raises(Interrupted) as info:
+        run_scenario_with(scenario, Local(2, fn=fn), out)
+    e = info.value
+    assert isinstance(e.cause, cause) and e.lost >= 1
+    assert_kept(e, out)
+    finished = {m["run_id"] for m in manifest(e.directory)}
+    # resume: only the missing runs run, and the result equals an uninterrupted run
+    resumed = api.run_scenario(scenario, workers=1, resume=e.directory)
+    ids = [m["run_id"] for m in manifest(resumed)]
+    assert len(ids) == len(set(ids)) == 10 and finished <= set(ids)
+    fresh = api.run_scenario(scenario, workers=1, out=tmp_path / "fresh")
+    for t in ("runs", "daily"):
+        pd.testing.assert_frame_equal(pd.read_parquet(resumed / f"{t}.parquet"), pd.read_parquet(fresh / f"{t}.parquet"))
+
+
+def run_scenario_with(scenario, executor, out, **kw):
+    try:
+        return api.run_scenario(scenario, executor=executor, out=out, **kw)
+    finally:
+        executor.close()
+
+
+def test_ctrl_c_keeps_what_landed(tmp_path, scenario):
+    out = tmp_path / "out"
+
+    def impatient(done, total, result):
+        if done == 4:
+            raise KeyboardInterrupt
+
+    with pytest.raises(Interrupted) as info:
+        run_scenario_with(scenario, Local(2), out, progress=impatient)
+    e = info.value
+    assert isinstance(e.cause, KeyboardInterrupt) and e.done == 4 and "interrupted" in str(e)
+    assert_kept(e, out)
+
+
+def test_the_command_line_says_what_was_lost_and_exits_130(tmp_path, scenario, monkeypatch):
+    monkeypatch.setattr(api, "make", lambda *a, **k: InProcess(fn=flaky))
+    out = tmp_path / "cli"
+    result = CliRunner().invoke(app, ["run", str(scenario), "--out", str(out), "--quiet"])
+    assert result.exit_code == 130
+    line = result.output.strip().splitlines()[-1]
+    assert line.startswith("stopped (RuntimeError: this run failed): 7 finished runs kept")  # reps 0-2 of both arms, rep 3 of plain
+    assert "1 in flight lost, 3 still to run; resume with --resume" in line
+    monkeypatch.undo()
+    again = CliRunner().invoke(app, ["run", str(scenario), "--resume", str(out) + ".partial", "--workers", "1", "--quiet"])
+    assert again.exit_code == 0, again.output
+    assert len(manifest(out)) == 10
+
+
+def test_a_half_written_run_is_run_again(tmp_path, scenario):
+    loaded = load(scenario)
+    todo = jobs(loaded.arms, 5, 9, tmp_path)
+    store = Store(tmp_path / "half")
+    for result in InProcess().run(todo[:3]):
+        store.add(result)
+    (store.dir / "parts" / todo[1].run_id / "kpis.parquet").unlink()  # killed while writing run 1
+    with open(store.dir / "manifest.jsonl", "a") as f:
+        f.write('{"run_id": "abc')  # killed while appending a line
+    assert set(store.finished()) == {todo[0].run_id, todo[2].run_id}
+    done = api.run_scenario(scenario, workers=1, resume=store.dir)
+    assert len(pd.read_parquet(done / "runs.parquet")) == 10
