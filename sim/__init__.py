@@ -1,11 +1,13 @@
 """qunsim: simulate chat communities and compare operating strategies before rollout.
 
-    from sim import load, run_scenario
+    from sim import load, run_scenario, compare, sweep
     result_dir = run_scenario("scenarios/baseline.yaml", reps=5)
+    result_dir = compare(["a.yaml", "b.yaml"], reps="auto", precision=0.01)
+    result_dir = sweep("experiments/group_size.yaml", workers=2)
 """
 
 __version__ = "0.1.0"
 
-from .api import load, run_scenario  # noqa: E402
+from .api import compare, load, run_scenario, sweep  # noqa: E402
 
-__all__ = ["__version__", "load", "run_scenario"]
+__all__ = ["__version__", "compare", "load", "run_scenario", "sweep"]
