@@ -355,3 +355,28 @@ def test_sweep_report(tmp_path: Path, design: str, figures: tuple[str, ...]) -> 
     if design == "morris":
         write_report(d, lang="zh")
         assert "参数扫描" in page(d / "report.zh.html")
+
+
+def test_verdict_sentences_in_chinese_for_every_outcome() -> None:
+    from sim.report.i18n import Words
+    from sim.report.text import verdict_sentence
+
+    def arm(diff, sig, ok=True):
+        rails = [{"kpi": "spam_share", "rule": "must_not rise", "ok": ok, "detail": "spam_share rose by 0.02"}]
+        return {"diff": diff, "ci_low": diff - 0.01, "ci_high": diff + 0.01, "rel_lift": 0.1, "win_share": 0.9,
+                "p_holm": 0.01 if sig else 0.5, "significant": sig, "guardrails": rails, "guardrails_ok": ok, "cost_total": 1200.0}
+
+    comparisons = [{"arm": "b", "kpi": "spam_share", "diff": 0.02, "ci_low": 0.01, "ci_high": 0.03, "p_holm": 0.004, "arm_mean": 0.05}]
+    zh = Words("zh")
+
+    def v(winner, distinguishable, a):
+        return {"primary": "active_ratio_final", "baseline": "a", "winner": winner, "distinguishable": distinguishable, "arms": {"b": a}}
+
+    s = verdict_sentence(v("b", True, arm(0.05, True)), zh, 10, comparisons)
+    assert s.startswith("b 在活跃率（期末）上胜出") and "+5.0 个百分点" in s and "1,200 元" in s and "均未被突破" in s
+    assert "没有方案能与 a 区分开" in verdict_sentence(v(None, False, arm(0.01, False)), zh, 10, comparisons)
+    s = verdict_sentence(v(None, True, arm(0.05, True, ok=False)), zh, 10, comparisons)
+    assert s.startswith("没有方案胜出：b") and "广告占比变化 +2.0 个百分点" in s
+    assert "显著更差" in verdict_sentence(v(None, True, arm(-0.05, True)), zh, 10, comparisons)
+    en = verdict_sentence(v(None, True, arm(0.05, True, ok=False)), Words("en"), 10, comparisons)
+    assert "breaks a guardrail: spam_share rose by 0.02" in en

@@ -195,7 +195,7 @@ def test_report_renders_in_a_browser(two_arm_results: Path, lang: str) -> None:
         assert page["verdict"].strip() == summary["verdict"]["sentence"]
     else:
         n = max(c["n"] for c in summary["comparisons"])
-        assert "结论" in page["text"] and page["verdict"].strip() == verdict_sentence(summary["verdict"], Words("zh"), n)
+        assert "结论" in page["text"] and page["verdict"].strip() == verdict_sentence(summary["verdict"], Words("zh"), n, summary["comparisons"])
     assert [f"fig-{k}" for k in KEYS] == page["figures"][: len(KEYS)]
     assert len(page["images"]) == len(KEYS), page["images"]
     broken = [i["alt"] for i in page["images"] if not (i["complete"] and i["width"] > 300 and i["height"] > 200)]

@@ -265,7 +265,7 @@ def context(r: Results, w: Words, figs: list[figures.Figure], sweep_figs: list[f
     elif w.lang == "en" and verdict.get("sentence"):
         headline = verdict["sentence"]  # the verdict as the analysis wrote it, word for word
     else:
-        headline = text.verdict_sentence(verdict, w, n)
+        headline = text.verdict_sentence(verdict, w, n, r.comparisons)
     pooled = ""
     if r.sweep is not None:
         pooled = "" if single else w("sw_pooled", n=r.sweep.summary.get("points", "–"), sentence=headline)

@@ -79,26 +79,66 @@ def unit_of(kpi: str) -> str:
 
 
 # ---- the verdict ---------------------------------------------------------------------------------
-def guard_phrase(verdict: dict[str, Any], arm: str | None, w: Words) -> str:
+def rule_words(rule: str, w: Words) -> str:
+    """A guardrail rule ("must_not rise", "max 0.1") in the report's language."""
+    if w.lang == "en":
+        return rule
+    kind, _, bound = rule.partition(" ")
+    if kind == "must_not":
+        return w("rule_no_rise") if bound == "rise" else w("rule_no_fall")
+    return w("rule_max" if kind == "max" else "rule_min", v=bound)
+
+
+def guard_detail(g: dict[str, Any], arm: str, comparisons: list[dict[str, Any]], w: Words) -> str:
+    """What a guardrail saw: English as the analysis wrote it, other languages from the comparison."""
+    c = next((c for c in comparisons if c["arm"] == arm and c["kpi"] == g["kpi"]), None)
+    if w.lang == "en" or c is None:
+        return g.get("detail", "")
+    unit = unit_of(g["kpi"])
+    if g.get("rule", "").startswith("must_not"):
+        return w("g_move", kpi=w.kpi(g["kpi"]), diff=delta(c["diff"], unit, w), low=delta(c["ci_low"], unit, w),
+                 high=delta(c["ci_high"], unit, w), p=p_value(c.get("p_holm")))
+    return w("g_mean", kpi=w.kpi(g["kpi"]), mean=value(c["arm_mean"], unit, w))
+
+
+def guard_phrase(verdict: dict[str, Any], arm: str | None, w: Words, comparisons: list[dict[str, Any]]) -> str:
     info = (verdict.get("arms") or {}).get(arm or "", {})
     bad = [g for g in info.get("guardrails", []) if not g.get("ok", True)]
     if not bad:
         return w("v_guard_ok") if info.get("guardrails") else ""
-    return w("v_guard_bad", which="; ".join(f"{w.kpi(g['kpi'])} ({g.get('detail', '')})" for g in bad))
+    return w("v_guard_bad", which=broken(bad, arm or "", comparisons, w))
 
 
-def verdict_sentence(verdict: dict[str, Any], w: Words, n: int) -> str:
+def broken(bad: list[dict[str, Any]], arm: str, comparisons: list[dict[str, Any]], w: Words) -> str:
+    """The broken guardrails in words (each detail names its KPI)."""
+    return "; ".join(guard_detail(g, arm, comparisons, w) or w.kpi(g["kpi"]) for g in bad)
+
+
+def verdict_sentence(verdict: dict[str, Any], w: Words, n: int, comparisons: list[dict[str, Any]] | None = None) -> str:
     """The one-sentence verdict, built from the verdict's fields (summary.json schema)."""
+    comparisons = comparisons or []
     kpi, base = verdict["primary"], verdict["baseline"]
     unit = unit_of(kpi)
+    arms = verdict.get("arms") or {}
     winner = verdict.get("winner")
     if winner:
-        a = verdict["arms"][winner]
+        a = arms[winner]
         return w("v_winner", winner=winner, kpi=w.kpi(kpi), diff=delta(a["diff"], unit, w), baseline=base,
                  low=delta(a["ci_low"], unit, w), high=delta(a["ci_high"], unit, w), win=percent(a.get("win_share")),
-                 cost=value(a.get("cost_total"), "currency", w), guard=guard_phrase(verdict, winner, w))
+                 cost=value(a.get("cost_total"), "currency", w), guard=guard_phrase(verdict, winner, w, comparisons))
     if not verdict.get("distinguishable"):
         return w("v_noise", baseline=base, kpi=w.kpi(kpi), n=n)
+    better = KPIS[kpi].better if kpi in KPIS else "neither"
+    sign = 1 if better == "higher" else -1 if better == "lower" else 0
+    improved = [x for x, a in arms.items() if a.get("significant") and sign * (a.get("diff") or 0) > 0]
+    if improved:
+        x = max(improved, key=lambda y: abs(arms[y]["diff"]))
+        a = arms[x]
+        return w("v_guard_fail", arm=x, kpi=w.kpi(kpi), diff=delta(a["diff"], unit, w), low=delta(a["ci_low"], unit, w),
+                 high=delta(a["ci_high"], unit, w), which=broken([g for g in a.get("guardrails", []) if not g.get("ok", True)], x, comparisons, w))
+    worse = [x for x, a in arms.items() if a.get("significant") and sign * (a.get("diff") or 0) < 0]
+    if worse:
+        return w("v_worse", baseline=base, arms=", ".join(worse), kpi=w.kpi(kpi))
     return w("v_no_winner", baseline=base, kpi=w.kpi(kpi))
 
 
@@ -123,7 +163,8 @@ def arm_lines(verdict: dict[str, Any], comparisons: list[dict[str, Any]], cost_b
             lines.append(w("guard_all_ok"))
         for g in guards:
             if not g.get("ok", True):
-                lines.append(w("guard_breached", kpi=w.kpi(g["kpi"]), rule=g.get("rule", ""), detail=g.get("detail", "")))
+                lines.append(w("guard_breached", kpi=w.kpi(g["kpi"]), rule=rule_words(g.get("rule", ""), w),
+                               detail=guard_detail(g, arm, comparisons, w)))
         out[arm] = lines
     return out
 
