@@ -87,8 +87,8 @@ def compare(files: list[str | Path], *, reps: int | str | None = None, seed: int
 
 
 def sweep(file: str | Path, **options: Any) -> Path:
-    """Run an experiment file (designs, sensitivity, robustness); see sim/sweep.py."""
-    from .sweep import run_experiment
+    """Run an experiment file (designs, sensitivity, robustness); see sim/experiment.py."""
+    from .experiment import run_experiment
 
     return with_report(run_experiment(file, **options))
 

@@ -151,7 +151,7 @@ def sweep(
     quiet: Quiet = False,
 ) -> None:
     """Run an experiment: a design of points (grid, lhs, sobol, morris) x arms x replications."""
-    from .sweep import load_experiment
+    from .experiment import load_experiment
 
     try:
         study = load_experiment(file)

@@ -24,12 +24,13 @@ from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .runner import Job, RunResult, execute
+from .store import Landed, write_part
 
 if TYPE_CHECKING:
     from .store import Store
 
 Run = Callable[[Job], RunResult]
-Progress = Callable[[int, int, "RunResult | None"], None]
+Progress = Callable[[int, int, "RunResult | Landed | None"], None]
 
 
 class Interrupted(Exception):
@@ -53,7 +54,9 @@ class Executor:
     workers: int = 1
     submitted: int = 0
 
-    def run(self, jobs: Sequence[Job]) -> Iterator[RunResult]:
+    def run(self, jobs: Sequence[Job], parts: Path | None = None) -> Iterator[RunResult | Landed]:
+        """Yield results as runs finish. An executor whose workers share this machine's disk
+        may write each part into `parts` itself and yield `Landed` records instead."""
         raise NotImplementedError
 
     def close(self) -> None:
@@ -75,7 +78,7 @@ class InProcess(Executor):
     def __init__(self, fn: Run = execute):
         self.fn = fn
 
-    def run(self, jobs: Sequence[Job]) -> Iterator[RunResult]:
+    def run(self, jobs: Sequence[Job], parts: Path | None = None) -> Iterator[RunResult]:
         self.submitted = 0
         for job in jobs:
             self.submitted += 1
@@ -83,6 +86,12 @@ class InProcess(Executor):
 
     def describe(self) -> str:
         return "this process"
+
+
+def _run(fn: Run, job: Job, parts: Path | None) -> RunResult | Landed:
+    """In a worker: run the job and, given a parts folder, write the result there."""
+    result = fn(job)
+    return write_part(parts, result) if parts is not None else result
 
 
 def _ignore_sigint() -> None:
@@ -126,7 +135,10 @@ class Local(Executor):
             self._pool = cf.ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_ignore_sigint)
         return self._pool
 
-    def run(self, jobs: Sequence[Job]) -> Iterator[RunResult]:
+    def run(self, jobs: Sequence[Job], parts: Path | None = None) -> Iterator[RunResult | Landed]:
+        """With `parts` (a store's parts folder) each worker writes its run's part itself and
+        hands back a small `Landed`: the parent no longer competes with the workers for the
+        cores to write Parquet, which matters most on small machines."""
         self.submitted = 0
         if not jobs:
             return
@@ -136,7 +148,7 @@ class Local(Executor):
         try:
             while True:
                 while len(window) < 2 * self.workers and (job := next(queue, None)) is not None:
-                    window.add(pool.submit(self.fn, job))
+                    window.add(pool.submit(_run, self.fn, job, parts))
                     self.submitted += 1
                 if not window:
                     return
@@ -195,7 +207,8 @@ class Dask(Executor):
         self.workers = max(1, sum(self.client.nthreads().values()))
         self._label = f"dask cluster at {self.client.scheduler.address} ({self.workers} worker threads)"
 
-    def run(self, jobs: Sequence[Job]) -> Iterator[RunResult]:
+    def run(self, jobs: Sequence[Job], parts: Path | None = None) -> Iterator[RunResult]:
+        """`parts` is ignored: workers on other machines do not see this disk."""
         from distributed import as_completed
 
         self.submitted = 0
@@ -266,7 +279,7 @@ def land(store: "Store", todo: Sequence[Job], executor: Executor, progress: Prog
     total = total if total is not None else len(todo)
     if progress:
         progress(offset + finished, total, None)
-    results = executor.run(pending)
+    results = executor.run(pending, parts=store.dir / "parts")
     stored = 0
     try:
         for result in results:

@@ -14,6 +14,7 @@ import json
 import math
 import os
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,7 @@ import pyarrow.parquet as pq
 from scipy import stats
 
 from .outcomes import KPIS
-from .runner import RunResult
+from .runner import Job, RunResult
 
 TABLES = ("daily", "groups", "invitations", "joining", "people")
 PARTIAL = ".partial"
@@ -41,6 +42,35 @@ def _atomic_text(text: str, path: Path) -> None:
     tmp = path.with_suffix(path.suffix + ".tmp")
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)
+
+
+@dataclass
+class Landed:
+    """A run whose part a worker has already written: only what the progress bar and manifest need."""
+
+    job: Job
+    kpis: dict[str, float]
+
+
+def _tags(job: Job) -> dict[str, Any]:
+    tags = {"arm": job.arm, "rep": job.rep, "seed": job.seed}
+    return tags if job.point is None else {"point": job.point, **tags}
+
+
+def write_part(parts: Path, result: RunResult) -> Landed:
+    """Write one run's tables to parts/<run_id>/, kpis.parquet last: its presence marks the part complete.
+
+    Pure file writing, so a local worker process can do it beside the run and hand back
+    only a `Landed`: the parent then has little more to do per run than append a line.
+    """
+    job = result.job
+    part = Path(parts) / job.run_id
+    part.mkdir(parents=True, exist_ok=True)
+    for name in TABLES:
+        _atomic_parquet(getattr(result, name), part / f"{name}.parquet")
+    kpis = pd.DataFrame([{**_tags(job), "run_id": job.run_id, **result.kpis}])
+    _atomic_parquet(kpis, part / "kpis.parquet")
+    return Landed(job, result.kpis)
 
 
 class Store:
@@ -82,18 +112,13 @@ class Store:
                 done[entry["run_id"]] = entry
         return done
 
-    def add(self, result: RunResult) -> None:
+    def add(self, result: RunResult | Landed) -> None:
+        """Record a finished run: write its part (unless a worker already did), then its manifest line."""
         job = result.job
-        part = self.dir / "parts" / job.run_id
-        part.mkdir(exist_ok=True)
-        for name in TABLES:
-            _atomic_parquet(getattr(result, name), part / f"{name}.parquet")
-        tags = {"arm": job.arm, "rep": job.rep, "seed": job.seed} if job.point is None else \
-            {"point": job.point, "arm": job.arm, "rep": job.rep, "seed": job.seed}
-        kpis = pd.DataFrame([{**tags, "run_id": job.run_id, **result.kpis}])
-        _atomic_parquet(kpis, part / "kpis.parquet")  # last: its presence marks the part complete
+        if not isinstance(result, Landed):
+            write_part(self.dir / "parts", result)
         with open(self.dir / "manifest.jsonl", "a", encoding="utf-8") as f:
-            f.write(json.dumps({"run_id": job.run_id, **tags}) + "\n")
+            f.write(json.dumps({"run_id": job.run_id, **_tags(job)}) + "\n")
 
     def write_text(self, name: str, text: str) -> None:
         _atomic_text(text, self.dir / name)

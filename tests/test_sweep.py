@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from sim.cli import app
-from sim.sweep import load_experiment, robustness, run_experiment, sensitivity
+from sim.experiment import load_experiment, robustness, run_experiment, sensitivity
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = """
@@ -230,3 +230,10 @@ parameters:
     again = run_experiment(f, workers=1, resume=out)
     assert (again / "manifest.jsonl").read_text() == manifest
     pd.testing.assert_frame_equal(pd.read_parquet(again / "runs.parquet"), runs)
+
+
+def test_the_library_face_is_not_shadowed_by_a_module():
+    import sim
+    import sim.experiment  # noqa: F401  (importing a submodule sets an attribute on the package)
+
+    assert sim.sweep.__module__ == "sim.api" and sim.compare.__module__ == "sim.api"
