@@ -169,11 +169,11 @@ def _run(loaded: Loaded, dirs: dict[str, Path], *, reps: int | str | None, preci
         _check_adaptive(precision, max_reps)
     elif isinstance(reps, str):
         raise ScenarioError([Problem("--reps", f"{reps!r} is not a number — give a whole number, or `auto` with --precision")])
-    store = Store.resume(Path(resume)) if resume else Store(Path(out) if out else default_out(loaded))
-    store.write_text("scenario.resolved.yaml", resolved_yaml(loaded))
-    ex, own = _executor(executor, workers, scheduler)
+    ex, own = _executor(executor, workers, scheduler)  # first: an unreachable cluster leaves no directory behind
     meta: dict[str, Any] = {}
     try:
+        store = Store.resume(Path(resume)) if resume else Store(Path(out) if out else default_out(loaded))
+        store.write_text("scenario.resolved.yaml", resolved_yaml(loaded))
         if adaptive:
             n, meta = _adaptive(store, loaded, dirs, ex, precision, max_reps or MAX_REPS, progress)  # type: ignore[arg-type]
         else:

@@ -149,6 +149,7 @@ def sweep(
     out_dir: OutDir = None,
     resume: Resume = None,
     quiet: Quiet = False,
+    check: Annotated[bool, typer.Option("--check", help="check the experiment file and print its size; run nothing")] = False,
 ) -> None:
     """Run an experiment: a design of points (grid, lhs, sobol, morris) x arms x replications."""
     from .experiment import load_experiment
@@ -158,8 +159,10 @@ def sweep(
     except ScenarioError as e:
         fail(e.problems)
     n = len(study.points) * len(study.arms) * study.exp.replications
-    err.print(f"{file}: {len(study.points)} points x {len(study.arms)} arm(s) x {study.exp.replications} replication(s) = {n} runs",
-              highlight=False, soft_wrap=True)
+    (out if check else err).print(f"{file}: ok — {study.exp.design} design, {len(study.points)} points x {len(study.arms)} arm(s) "
+                                  f"x {study.exp.replications} replication(s) = {n} runs", highlight=False, soft_wrap=True)
+    if check:
+        return
     command = _command("sweep", file, workers=workers, executor=None if executor == "local" else executor,
                        scheduler=scheduler, out=out_dir, resume=resume)
     directory = _launch(run_sweep, file, study.primary, quiet, workers=workers, executor=executor, scheduler=scheduler,

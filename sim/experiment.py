@@ -470,15 +470,15 @@ def run_experiment(file: str | Path, *, workers: int | None = None, executor: st
     study = load_experiment(file)
     exp = study.exp
     default = Path("results") / exp.name / datetime.now().strftime("%Y%m%d-%H%M%S")
-    store = Store.resume(Path(resume)) if resume else Store(Path(out) if out else default)
     from .api import resolved_yaml
 
-    store.write_text("scenario.resolved.yaml", resolved_yaml(study.base))
     buf = json.dumps(exp.model_dump(mode="json"), indent=2)
-    store.write_text("experiment.json", buf)
     todo = study.jobs()
     ex, own = (executor, False) if isinstance(executor, Executor) else (make(executor, workers, scheduler), True)
-    try:
+    try:  # the executor first: an unreachable cluster leaves no directory behind
+        store = Store.resume(Path(resume)) if resume else Store(Path(out) if out else default)
+        store.write_text("scenario.resolved.yaml", resolved_yaml(study.base))
+        store.write_text("experiment.json", buf)
         land(store, todo, ex, progress)
     finally:
         if own:

@@ -143,10 +143,14 @@ def test_a_parameter_that_changes_nothing_is_refused(tmp_path):
     assert f"{f}:4: parameters.strategy.0.dunbar_split.threshold: changing it changes no arm's run" in result.output
 
 
-def test_the_example_experiments_are_valid():
+def test_the_example_experiments_are_valid(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # --check must write nothing, not even results/
     for f in sorted((ROOT / "experiments").glob("*.yaml")):
         study = load_experiment(f)
         assert study.points and study.loaded, f
+        result = CliRunner().invoke(app, ["sweep", str(f), "--check"])
+        assert result.exit_code == 0 and f"ok — {study.exp.design} design, {len(study.points)} points" in result.output
+    assert not any(tmp_path.iterdir())
 
 
 # ---- analysis on known answers -----------------------------------------------------------------------
