@@ -91,7 +91,8 @@ def post(c: Community, w: World, fx: Effects, rng: np.random.Generator, day: int
         * np.clip(1 + pp.mood_weight * m.satisfaction, 0.05, 2.0)
         * np.where(m.muted, pp.muted_factor, 1.0)
     )
-    rate *= fx.at("person_post_boost", p)
+    if fx.touched("person_post_boost"):  # untouched handles are x1: skip the pass
+        rate *= fx.person_post_boost[p]
     rate[m.spammer] = pp.spam_rate
     count = rng.poisson(rate)
     spam = np.where(m.spammer, count, 0)
@@ -136,7 +137,8 @@ def read(c: Community, w: World, fx: Effects, posts: Posts, rng: np.random.Gener
     utility += r.chat_weight * (0.3 + 0.7 * friends) * saturate(c_read, r.chat_half)
     utility -= r.spam_weight * s_read
     overload = np.maximum(ratio - 1.0, 0.0)[p]
-    utility -= r.overload_weight * overload * np.divide(load, person_load[p], out=np.zeros_like(load), where=load > 0)
+    over = np.flatnonzero(overload)  # only the overloaded pay for it (the others' term is exactly 0)
+    utility[over] -= r.overload_weight * overload[over] * np.divide(load[over], person_load[p[over]], out=np.zeros(len(over)), where=load[over] > 0)
     # a post that gets a reply is rewarded (Joyce & Kraut: replies bring newcomers back)
     posted = (posts.chat + posts.valuable) > 0
     others = (posts.group_chat + posts.group_valuable)[g] - posts.chat - posts.valuable
@@ -145,7 +147,8 @@ def read(c: Community, w: World, fx: Effects, posts: Posts, rng: np.random.Gener
         p_reply = np.where(day - m.joined < 7, np.minimum(1.0, p_reply + fx.newcomer_reply[g]), p_reply)
     replied = posted & (rng.random(len(m)) < p_reply)
     utility += r.reply_reward * replied
-    utility += fx.at("utility_bonus", g) + fx.at("person_utility", p)
+    if fx.touched("utility_bonus") or fx.touched("person_utility"):
+        utility += fx.at("utility_bonus", g) + fx.at("person_utility", p)
     return Reading(valuable=v_read, load=load, overload=overload, utility=utility)
 
 
@@ -186,7 +189,9 @@ def forward(c: Community, w: World, fx: Effects, reading: Reading, rng: np.rando
     """
     sp, m, pe = w.spreading, c.members, c.people
     p = m.person
-    drive = sp.forward_rate * reading.valuable * pe.interest[p] * np.clip(1 + m.satisfaction, 0, 2) * fx.at("forward_boost", p)
+    drive = sp.forward_rate * reading.valuable * pe.interest[p] * np.clip(1 + m.satisfaction, 0, 2)
+    if fx.touched("forward_boost"):
+        drive *= fx.forward_boost[p]
     rows = np.flatnonzero(rng.random(len(m)) < -np.expm1(-drive))
     adj = c.network
     src = np.repeat(rows, sp.forward_reach)

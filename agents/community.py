@@ -327,24 +327,25 @@ class Community:
             m.ties[rows] = np.bincount(owner[inside], minlength=len(rows))
         return int(added)
 
+    TIE_CHUNK = 1 << 17  # rows whose friends are looked up at once: caps a launch's temporaries
+
     def _count_ties(self, rows: np.ndarray, sign: int) -> None:
         """Friends inside the same group: set for `rows` and update their friends' memberships."""
         m = self.members
-        owner, friend = neighbours(self.network, m.person[rows])
-        found = m.find(friend, m.group[rows][owner])
-        hit = found >= 0
-        if sign > 0:
-            m.ties[rows] = np.bincount(owner[hit], minlength=len(rows))
-            # friends who were already there gain a tie; new rows counted each other above
-            is_new = np.zeros(len(m), bool)
-            is_new[rows] = True
-            old = found[hit][~is_new[found[hit]]]
-            np.add.at(m.ties, old, 1)
-        else:
-            leaving = np.zeros(len(m), bool)
-            leaving[rows] = True
-            stay = found[hit][~leaving[found[hit]]]
-            np.subtract.at(m.ties, stay, 1)
+        changing = np.zeros(len(m), bool)  # rows joining (sign > 0) or leaving (sign < 0)
+        changing[rows] = True
+        for at in range(0, len(rows), self.TIE_CHUNK):
+            part = rows[at: at + self.TIE_CHUNK]
+            owner, friend = neighbours(self.network, m.person[part])
+            found = m.find(friend, m.group[part][owner])
+            hit = found >= 0
+            # friends who stay (or were already there) lose (gain) a tie; new rows count each other here
+            other = found[hit][~changing[found[hit]]]
+            if sign > 0:
+                m.ties[part] = np.bincount(owner[hit], minlength=len(part))
+                np.add.at(m.ties, other, 1)
+            else:
+                np.subtract.at(m.ties, other, 1)
 
     # ---- read-only views, for inspection and visualisation ----------------------------------
     def person(self, i: int) -> dict:

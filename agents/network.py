@@ -152,5 +152,6 @@ def neighbours(adj: sp.csr_array, people: np.ndarray) -> tuple[np.ndarray, np.nd
     start = adj.indptr[people]
     deg = adj.indptr[people + 1] - start
     owner = np.repeat(np.arange(len(people)), deg)
-    offset = np.arange(deg.sum()) - np.repeat(np.cumsum(deg) - deg, deg)
-    return owner, adj.indices[np.repeat(start, deg) + offset]
+    # position in adj.indices = running pair number + (row start - pairs before this person)
+    shift = start.astype(np.int64) - (np.cumsum(deg) - deg)
+    return owner, adj.indices[np.arange(len(owner)) + shift[owner]]

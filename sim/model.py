@@ -124,13 +124,15 @@ class CommunityModel(mesa.Model):
         c, day = self.community, self.day
         m = c.members
         talk = posts.chat + posts.valuable
-        spoke = m.person[talk > 0]
-        np.add.at(c.messages, spoke, talk[talk > 0])
+        said = np.flatnonzero(talk)
+        spoke = m.person[said]
+        np.add.at(c.messages, spoke, talk[said])
         c.last_post[spoke] = day
-        m.last_post[talk > 0] = day
+        m.last_post[said] = day
         m.posts += talk.astype(np.int32)
         present = c.n_groups > 0
-        n_members = max(int(present.sum()), 1)
+        n_present = int(present.sum())
+        n_members = max(n_present, 1)
         mau = int(np.count_nonzero(present & (c.last_post > day - MAU_WINDOW)))
         muted_people = np.count_nonzero(np.bincount(m.person[m.muted], minlength=c.people.size))
         window = self.world.groups.alive_window
@@ -150,7 +152,7 @@ class CommunityModel(mesa.Model):
             "mutes": len(mutes),
             "turned_to_spam": len(turns),
             "muted_share": muted_people / n_members,
-            "silent_share": float(np.count_nonzero(present & (c.last_post <= day - MAU_WINDOW))) / n_members,
+            "silent_share": float(n_present - mau) / n_members,  # present and no post in the window
             "groups_alive": int(alive.sum()),
             "groups_open": int(c.groups.live.sum()),
         }
