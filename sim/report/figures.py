@@ -254,7 +254,8 @@ def lorenz(r: "Results", w: Words) -> Figure:
         ax.plot(grid, curve, color=colours[arm], linewidth=2.6, label=f"{_label(arm, r, w)} ({w('gini')} {g:.2f})")
         tops.append(f"{arm}: {w('top10', v=f'{100 * (1 - np.interp(0.9, grid, curve)):.0f}%')}")
     ax.axvline(0.9, color="#bbb", linewidth=1)
-    ax.text(0.885, 0.97, "\n".join(tops), ha="right", va="top", fontsize=11, transform=ax.transAxes,
+    # legend and box sit above the diagonal, where no Lorenz curve can go
+    ax.text(0.03, 0.74, "\n".join(tops), ha="left", va="top", fontsize=11, transform=ax.transAxes,
             bbox={"boxstyle": "round", "facecolor": "white", "edgecolor": "#ccc"})
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
