@@ -47,9 +47,6 @@ from .runner import NOT_IN_RUN, Job, jobs
 from .scenario import Loaded, Problem, ScenarioError, _line, _plain, load, read
 from .store import Store
 
-DESIGNS = ("grid", "lhs", "sobol", "morris")
-
-
 class Parameter(Params):
     """One varied parameter: a list of values, or a range."""
 
