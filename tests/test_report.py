@@ -4,6 +4,7 @@ stored files alone — in English and in Chinese."""
 
 from __future__ import annotations
 
+import base64
 import html
 import io
 import json
@@ -106,8 +107,6 @@ def test_every_figure_is_embedded(two_arm_results: Path) -> None:
     for key in KEYS:
         m = re.search(rf'<figure id="fig-{key}">.*?<img src="data:image/png;base64,([A-Za-z0-9+/=]+)"', doc, re.S)
         assert m, f"figure {key} is not embedded"
-        import base64
-
         img = Image.open(io.BytesIO(base64.b64decode(m.group(1))))
         assert img.format == "PNG" and img.size[0] >= 800 and img.size[1] >= 300, (key, img.size)
     md = page(two_arm_results / "report.md")

@@ -10,6 +10,7 @@ Screenshots are kept in the results directory (screenshot.png, screenshot.zh.png
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import os
@@ -152,7 +153,6 @@ def look(html: Path, shot: Path) -> dict[str, Any]:
             png = b.send("Page.captureScreenshot", session=True, format="png", captureBeyondViewport=True)["data"]
         finally:
             b.close()
-    import base64
     shot.write_bytes(base64.b64decode(png))
     errors = []
     requests = []
