@@ -72,7 +72,10 @@ def admit(c: Community, people: np.ndarray, target: np.ndarray, rng: np.random.G
     entry = c.entry_groups()
     g = np.where(target >= 0, target, entry[0] if len(entry) else 0)
     seen = c.people.interest[people] + 0.1 * rng.standard_normal(len(people))
-    return seen >= gate[g]
+    passed = seen >= gate[g]
+    c.applied += len(people)
+    c.refused += int(np.count_nonzero(~passed))
+    return passed
 
 
 def post(c: Community, w: World, fx: Effects, rng: np.random.Generator, day: int, sizes: np.ndarray) -> Posts:
@@ -102,6 +105,11 @@ def post(c: Community, w: World, fx: Effects, rng: np.random.Generator, day: int
     share = pp.valuable_base + pp.valuable_expertise * c.expertise(posters, day, pp.expertise_days)
     valuable[posters] = rng.binomial(count[posters], np.clip(share, 0, 1))
     chat = count - valuable
+    for name, out in (("chat_posts", chat), ("valuable_posts", valuable)):  # levers' extra messages
+        if fx.touched(name):
+            extra = rng.poisson(fx.at(name, p) * np.where(m.muted, pp.muted_factor, 1.0))
+            extra[m.spammer] = 0
+            out += extra
     n = c.groups.n
     group_spam = np.bincount(g, spam, minlength=n).astype(np.int64)
     kept = rng.binomial(group_spam, 1 - np.asarray(fx.get("spam_removal")) * np.ones(n))
@@ -234,7 +242,7 @@ def invite(c: Community, w: World, fx: Effects, exposures, rng: np.random.Genera
     friend, group, inviter = exposures
     sp = w.spreading
     k, density = friends_inside(c, friend, group)
-    fit = np.minimum(2.0 * c.people.interest[friend], 2.0)
+    fit = np.minimum(2.0 * c.people.interest[friend], 2.0) + fx.join_incentive
     p_join = sp.join_max * saturate(k, sp.join_k_scale) * (1 + sp.connect_bonus * density) * fit * fx.join_boost
     joins = rng.random(len(friend)) < np.minimum(p_join, 1.0)
     kb = np.minimum(k, K_MAX)

@@ -29,6 +29,8 @@ PERSON = {
     "person_post_boost": 1.0,  # x posting of this person in all their groups
     "person_utility": 0.0,  # + utility today (money received, points, recognition)
     "forward_boost": 1.0,  # x chance this person forwards content (referral reward)
+    "chat_posts": 0.0,  # + expected chit-chat messages today in each of their groups (thanks for a red packet)
+    "valuable_posts": 0.0,  # + expected valuable messages today in each of their groups (a KOL's content)
 }
 
 
@@ -39,6 +41,7 @@ class Effects:
         self.n_groups, self.n_people = n_groups, n_people
         self._arrays: dict[str, np.ndarray] = {}
         self.join_boost = 1.0  # x chance an invited friend joins
+        self.join_incentive = 0.0  # + to an invited friend's fit, whatever their interest (a referral reward)
         self.money: dict[str, float] = defaultdict(float)
         self.hours: dict[str, float] = defaultdict(float)
 

@@ -9,6 +9,7 @@ import numpy as np
 
 from .community import Community
 from .effects import Effects
+from .strategies.base import own_stream
 from .world import World
 
 
@@ -21,20 +22,32 @@ class Operator(mesa.Agent):
         self.history: list[dict[str, Any]] = []  # daily outcomes so far (triggers read them)
         self.money: dict[str, float] = {}
         self.hours: dict[str, float] = {}
-        for lever in levers:
+        named: dict[str, int] = {}
+        for lever in levers:  # each lever draws from its own stream: adding one never shifts another
+            named[lever.key] = named.get(lever.key, 0) + 1
+            lever.rng = own_stream(stream, lever.key, named[lever.key])
             lever.setup(self)
 
     def _on(self, day: int):
         return [lv for lv in self.levers if getattr(lv, "trigger", None) is None or lv.trigger.fires(day, self.history)]
 
     def arrange(self, day: int) -> None:
-        for lever in self._on(day):
-            lever.arrange(self, day)
+        on = {id(lv) for lv in self._on(day)}
+        for lever in self.levers:  # on other days a lever may lift a standing rule (see strategies/base.py)
+            if id(lever) in on:
+                lever.arrange(self, day)
+            else:
+                lever.lift(self, day)
 
     def act(self, day: int, fx: Effects) -> None:
         self._today = self._on(day)
-        for lever in self._today:
-            lever.act(self, day, fx)
+        on = {id(lv) for lv in self._today}
+        for lever in self.levers:  # on other days what an earlier action left behind lingers
+            if id(lever) in on:
+                lever.last_fired = day
+                lever.act(self, day, fx)
+            else:
+                lever.linger(self, day, fx)
         for book, spent in ((self.money, fx.money), (self.hours, fx.hours)):
             for k, v in spent.items():
                 book[k] = book.get(k, 0.0) + v
@@ -43,6 +56,11 @@ class Operator(mesa.Agent):
         for lever in self.levers:
             lever.settle(self, day, today)
         self.history.append(today)
+
+    def pay(self, lever: str, money: float = 0.0, hours: float = 0.0) -> None:
+        """Book a cost outside `act` (a split in `arrange`, rewards in `settle`)."""
+        for book, spent in ((self.money, money), (self.hours, hours)):
+            book[lever] = book.get(lever, 0.0) + spent
 
     @property
     def cost(self) -> float:

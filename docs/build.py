@@ -81,7 +81,20 @@ def calibration(reps: int = 20) -> str:
     return table(["pattern", "published", "default model", "test tolerance"], rows)
 
 
-BLOCKS = {"world-parameters": world_parameters, "kpis": kpis, "calibration": calibration}
+def levers() -> str:
+    from agents.strategies.catalogue import markdown_levers
+
+    return markdown_levers()
+
+
+def lever_timing() -> str:
+    from agents.strategies.catalogue import markdown_timing
+
+    return markdown_timing()
+
+
+BLOCKS = {"world-parameters": world_parameters, "kpis": kpis, "calibration": calibration,
+          "levers": levers, "lever-timing": lever_timing}
 
 
 def render(text: str) -> str:

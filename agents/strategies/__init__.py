@@ -1,7 +1,9 @@
 """The operator's levers. A scenario lists them as `- lever_name: {params}`.
 
 `check` validates a scenario's strategy list (one message per problem, with its location),
-`build` turns it into lever objects. Levers register themselves on import (see base.py).
+`build` turns it into lever objects. Levers register themselves on import (see base.py);
+`- custom: {path: file.py:ClassName, params: {...}}` loads a researcher's own lever from a
+file beside the scenario (see custom.py).
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from .base import REGISTRY, Strategy, register
+from .custom import CUSTOM, CustomLeverError, load_class
+from .triggers import TIMING, LeverParams, Trigger, When
 
 # importing the lever modules fills REGISTRY
 from . import catalogue  # noqa: F401,E402
@@ -30,13 +34,23 @@ def _split(item: Any) -> tuple[str, dict[str, Any]] | str:
     return "each lever is `- name: {params}` (one name per list item)"
 
 
-def resolve(name: str, params: Any, base_dir: Path) -> tuple[type[Strategy], Any]:
-    """The lever class for `name` (registry or a user's custom file) and its raw params."""
+def resolve(name: str, params: Any, base_dir: Path) -> tuple[type[Strategy], Any, Loc]:
+    """The lever class for `name` (registry or a user's file), its raw params, and where they sit.
+
+    Raises LookupError with a one-line explanation (unknown lever, bad custom file).
+    """
+    if name == CUSTOM:
+        if not isinstance(params, dict) or "path" not in params:
+            raise LookupError("custom: give the lever's file and class, e.g. `- custom: {path: my_levers.py:MyLever, params: {}}`")
+        extra = sorted(set(params) - {"path", "params"})
+        if extra:
+            raise LookupError(f"custom: unknown key {extra[0]!r} — a custom lever takes path and params")
+        return load_class(str(params["path"]), base_dir), params.get("params") or {}, ("params",)
     if name in REGISTRY:
-        return REGISTRY[name], params
-    near = difflib.get_close_matches(name, REGISTRY, n=1)
+        return REGISTRY[name], params, ()
+    near = difflib.get_close_matches(name, [*REGISTRY, CUSTOM], n=1)
     hint = f"did you mean {near[0]!r}? " if near else ""
-    raise LookupError(f"unknown lever {name!r} — {hint}levers: {', '.join(sorted(REGISTRY))}")
+    raise LookupError(f"unknown lever {name!r} — {hint}levers: {', '.join(sorted(REGISTRY))}, or custom")
 
 
 def check(items: list[Any], base_dir: Path) -> list[tuple[Loc, str]]:
@@ -50,27 +64,41 @@ def check(items: list[Any], base_dir: Path) -> list[tuple[Loc, str]]:
             continue
         name, params = split
         try:
-            cls, params = resolve(name, params, base_dir)
-            cls.Params.model_validate(params)
+            cls, params, at = resolve(name, params, base_dir)
         except LookupError as e:
             problems.append(((i, name), str(e)))
+            continue
+        if not isinstance(params, dict):
+            problems.append(((i, name, *at), f"{name}: parameters are a mapping, e.g. `- {name}: {{{next(iter(_own(cls)), 'every')}: ...}}`"))
+            continue
+        label = f"{item[name]['path']}" if name == CUSTOM else name  # a custom lever is named by its FILE:Class
+        try:
+            cls.Params.model_validate(params)
         except ValidationError as e:
             for err in e.errors():
-                loc = (i, name, *err["loc"])
-                problems.append((loc, _lever_message(name, cls, err)))
+                problems.append(((i, name, *at, *err["loc"]), _lever_message(label, cls, err)))
     return problems
+
+
+def _own(cls: type[Strategy]) -> list[str]:
+    """A lever's own parameters, then the timing keys every lever has."""
+    fields = list(cls.Params.model_fields)
+    return [f for f in fields if f not in TIMING] + [f for f in fields if f in TIMING]
 
 
 def _lever_message(name: str, cls: type[Strategy], err: dict[str, Any]) -> str:
     field = ".".join(map(str, err["loc"]))
+    where = f"{name}.{field}" if field else name
     if err["type"] == "extra_forbidden":
-        allowed = list(cls.Params.model_fields)
+        allowed = _own(cls) if len(err["loc"]) == 1 else list(When.model_fields)
         near = difflib.get_close_matches(str(err["loc"][-1]), allowed, n=1)
         hint = f"did you mean {near[0]!r}? " if near else ""
         return f"{name}: unknown parameter {field!r} — {hint}parameters: {', '.join(allowed)}"
+    if err["type"] == "missing":
+        return f"{where} is required"
     given = err.get("input")
     shown = f" (got {given!r})" if not isinstance(given, (dict, list)) else ""
-    return f"{name}.{field}: {err['msg'].removeprefix('Value error, ')}{shown}"
+    return f"{where}: {err['msg'].removeprefix('Value error, ')}{shown}"
 
 
 def build(items: list[Any], base_dir: Path | None = None) -> list[Strategy]:
@@ -78,9 +106,10 @@ def build(items: list[Any], base_dir: Path | None = None) -> list[Strategy]:
     levers = []
     for item in items:
         name, params = _split(item)  # type: ignore[misc]
-        cls, params = resolve(name, params, base_dir or Path.cwd())
+        cls, params, _ = resolve(name, params, base_dir or Path.cwd())
         levers.append(cls(cls.Params.model_validate(params)))
     return levers
 
 
-__all__ = ["REGISTRY", "Strategy", "register", "check", "build"]
+__all__ = ["REGISTRY", "Strategy", "register", "check", "build", "resolve", "LeverParams", "Trigger", "When",
+           "CustomLeverError"]

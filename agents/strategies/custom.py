@@ -1,0 +1,78 @@
+"""A researcher's own lever, loaded from a Python file named in the scenario.
+
+    strategy:
+      - custom: {path: my_levers.py:MyLever, params: {strength: 2}}
+
+The path is relative to the scenario file's folder. The class subclasses
+`agents.strategies.Strategy` (same hooks as the built-in levers) and may declare its
+parameters as a `Params` class (a subclass of `agents.strategies.LeverParams`, so the
+timing keys work too). Any mistake in the file — a syntax error, an exception while it
+loads, a missing class — becomes one line naming the file and the line.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import importlib.util
+import sys
+import traceback
+from pathlib import Path
+
+from .base import Strategy
+
+CUSTOM = "custom"
+
+
+class CustomLeverError(LookupError):
+    """A custom lever that cannot be loaded; the message is one line with file and line."""
+
+
+_cache: dict[tuple[str, int, int], type] = {}
+
+
+def load_class(spec: str, base_dir: Path) -> type[Strategy]:
+    """The Strategy subclass named by `file.py:ClassName`, relative to `base_dir`."""
+    file, sep, name = spec.rpartition(":")
+    if not sep or not file or not name:
+        raise CustomLeverError(f"custom: path {spec!r} should be FILE.py:ClassName, e.g. my_levers.py:MyLever")
+    shown = Path(base_dir) / file
+    path = shown.resolve()
+    if not path.is_file():
+        raise CustomLeverError(f"custom: no such file {str(shown)!r} (paths are relative to the scenario file's folder)")
+    stat = path.stat()
+    key = (str(path), stat.st_mtime_ns, stat.st_size)
+    module = _cache.get(key)
+    if module is None:
+        module = _cache[key] = _load_module(path, shown)
+    cls = getattr(module, name, None)
+    if cls is None:
+        levers = [k for k, v in vars(module).items() if isinstance(v, type) and issubclass(v, Strategy) and v.__module__ == module.__name__]
+        near = difflib.get_close_matches(name, levers, n=1)
+        hint = f"did you mean {near[0]!r}? " if near else ""
+        raise CustomLeverError(f"custom: {shown} has no class {name!r} — {hint}lever classes there: {', '.join(levers) or 'none'}")
+    if not (isinstance(cls, type) and issubclass(cls, Strategy)):
+        raise CustomLeverError(f"custom: {shown}:{name} is not a lever — subclass agents.strategies.Strategy")
+    if "key" not in vars(cls) or not cls.key:
+        cls.key = name  # reports and costs are booked under the class name
+    return cls
+
+
+def _load_module(path: Path, shown: Path):
+    source = path.read_text(encoding="utf-8")
+    try:
+        code = compile(source, str(path), "exec")
+    except SyntaxError as e:
+        raise CustomLeverError(f"custom lever {shown}:{e.lineno}: SyntaxError: {e.msg}") from None
+    digest = hashlib.sha1(str(path).encode()).hexdigest()[:10]
+    spec = importlib.util.spec_from_loader(f"qunsim_custom_{path.stem}_{digest}", loader=None, origin=str(path))
+    module = importlib.util.module_from_spec(spec)
+    module.__file__ = str(path)
+    sys.modules[module.__name__] = module  # pydantic resolves annotations through sys.modules
+    try:
+        exec(code, module.__dict__)
+    except Exception as e:  # the user's file raised while loading: name its line
+        sys.modules.pop(module.__name__, None)
+        line = next((f.lineno for f in reversed(traceback.extract_tb(e.__traceback__)) if f.filename == str(path)), "?")
+        raise CustomLeverError(f"custom lever {shown}:{line}: {type(e).__name__}: {' '.join(str(e).split())}") from None
+    return module
