@@ -14,6 +14,8 @@ import json
 import math
 import os
 import shutil
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -129,9 +131,8 @@ class Store:
 
     def table(self, name: str, run_ids: list[str] | None = None) -> pd.DataFrame:
         ids = run_ids if run_ids is not None else list(self.finished())
-        frames = [pd.read_parquet(self.dir / "parts" / rid / f"{name}.parquet") for rid in ids]
-        frames = [f for f in frames if len(f)]
-        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        parts = [t for t in _read_many([self.dir / "parts" / rid / f"{name}.parquet" for rid in ids]) if t.num_rows]
+        return pa.concat_tables(parts, promote_options="permissive").to_pandas() if parts else pd.DataFrame()
 
     def consolidate(self, run_ids: list[str], tables: tuple[str, ...] = TABLES) -> pd.DataFrame:
         """Write the combined tables, in (point, arm, rep) order whatever order runs landed in.
@@ -155,6 +156,14 @@ class Store:
         return self.final
 
 
+def _read_many(paths: list[Path], chunk: int = 64) -> Iterator[pa.Table]:
+    """Read many small Parquet files in order with a few threads (Arrow releases the GIL while
+    reading, about 2x faster than one by one); at most `chunk` files are held at once."""
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        for i in range(0, len(paths), chunk):
+            yield from pool.map(pq.read_table, paths[i: i + chunk])
+
+
 def _stream_concat(paths: list[Path], out: Path, batch_rows: int = 1_000_000) -> None:
     """Concatenate Parquet parts into one file in the given order, a batch at a time.
 
@@ -171,8 +180,7 @@ def _stream_concat(paths: list[Path], out: Path, batch_rows: int = 1_000_000) ->
     pending: list[pa.Table] = []
     rows = 0
     with pq.ParquetWriter(tmp, schema) as writer:
-        for p in parts:
-            t = pq.read_table(p)
+        for t in _read_many(parts):
             sort = [(c, "ascending") for c in ("day", "group") if c in t.column_names]
             if sort:
                 t = t.take(pc.sort_indices(t, sort_keys=sort))  # stable in Arrow
