@@ -49,8 +49,10 @@ test: $(DEV) fonts browser
 test-slow: $(DEV)
 	$(PY) -m pytest -q -n 2 -m slow
 
+# make bench: speed figures (benchmarks/README.md; raw in benchmarks/out/); BENCH=quick for a sanity run
+BENCH  ?= full
 bench: $(DEV)
-	$(PY) benchmarks/run.py
+	BENCH=$(BENCH) $(PY) benchmarks/run.py
 
 docs: $(STAMP)
 	$(PY) docs/build.py

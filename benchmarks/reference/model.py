@@ -70,6 +70,7 @@ class ReferenceModel(mesa.Model):
         member = self.ever.get(person)
         if member is None:
             member = self.ever[person] = Member(self, person, self.day, inviter)
+            self.today["joins"] += 1
         elif group.gid in member.groups:
             return
         member.left = NEVER
@@ -112,7 +113,6 @@ class ReferenceModel(mesa.Model):
     # ---- one day -----------------------------------------------------------------------------
     def step(self) -> None:
         day = self.day
-        self.today = Counter()
         self.exposures = []
         self.arrive()
         groups = self.agents_by_type[Group]
@@ -124,8 +124,9 @@ class ReferenceModel(mesa.Model):
         today = self.measure_day()
         gone = sum(m.depart() for m in list(self.members) if any(ms.leaving for ms in m.groups.values()))
         self.invite()
-        today.update(members=len(self.members), joins=sum(1 for m in self.ever.values() if m.joined == day), leaves=gone, cost=0.0)
+        today.update(members=len(self.members), joins=self.today["joins"], leaves=gone, cost=0.0)
         self.daily.append(today)
+        self.today = Counter()  # after the day: the launch's joins count on day 0, as in the fast engine
         self.day += 1
 
     def arrive(self) -> None:
