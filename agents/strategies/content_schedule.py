@@ -12,7 +12,9 @@ a `days` list that runs out), the group is left with what its members write. Def
 schedule: weekly.
 
 Expected effect: more members talking (`dau_mean`, `active_ratio_final` rise) while the
-schedule runs, gone soon after it stops; bursts of messages make some members mute.
+schedule runs. The lift ends with the schedule — and in the default world the groups are
+then quieter than if there had been no talks: the bursts of messages made some members
+mute the group or leave (seed 001: when sharing stops, the group dies).
 
 Cost: a speaker fee per session, and operator hours per session in each group (hosting,
 relaying the talk).

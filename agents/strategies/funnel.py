@@ -16,6 +16,7 @@ dissolved and its active members carried on. In the model:
   content `share_boost` times as often (referral);
 - retention and sharing groups take no joiners from outside; friends invited from them
   land in the current acquisition group.
+
 Per stage the lever reports people who reached it, converted to the next stage, and
 were lost (left the community, or their acquisition group was dissolved) at it.
 

@@ -12,6 +12,7 @@ with the most members. While committed, a KOL:
 - draws replies: members of a KOL's group post `draw` more per committed KOL;
 - forwards content `invite_boost` times as often, so their friends get invitations;
 - enjoys the role: it is worth the daily utility a member expects (`aspiration`).
+
 Commitment: a rewarded KOL (`reward` > 0) stays committed; an unpaid one fades with
 e-folding time `fade_days`. A KOL leaving is a shock: at the end of `leave_day` every
 KOL leaves the community, and the next day members of their groups lose `shock` utility.

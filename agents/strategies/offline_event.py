@@ -12,8 +12,9 @@ members post more and enjoy the chat (world.posting.tie_effect,
 world.reading.chat_weight), so the effect outlasts the day. Attending is worth `fun`
 utility on the day. Default schedule: every 30 days, the first on day 14.
 
-Expected effect: attendees stay and talk more than they would have; at community level
-the lift is small (an event reaches a few dozen people a month).
+Expected effect: attendees stay and talk more than they would have. At community level
+the effect is too small to measure in the default world (30 replications): an event
+reaches a few dozen people a month.
 
 Cost: money per attendee (venue, food) and organiser hours per event.
 """

@@ -18,6 +18,7 @@ Mechanism.
   `memory_days`. When the packets stop, members used to them are disappointed: on each
   day a packet is overdue (later than the last interval between packets) they lose
   `disappointment` x (1 - exp(-habituation x packets)) utility.
+
 Default schedule: weekly.
 
 Expected effect: DAU jumps on packet days (lurkers speak; `dau_mean`,

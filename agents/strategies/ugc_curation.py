@@ -10,8 +10,9 @@ a quoted member posts more for a while (+`motivation`, fading with e-folding
 `motivation_days`). The digest itself is worth `digest_value` valuable messages to the
 group's readers.
 
-Expected effect: the quoted members post more and stay; community totals
-(`messages_total`) rise a little — few members are quoted, and they were the active ones.
+Expected effect: the quoted members post much more than they would have. Community totals
+(`messages_total`) barely move in the default world: what the quoted write extra adds
+to everyone's reading load, and the others write less (more of them mute the group).
 
 Cost: operator hours per digest per group.
 """
