@@ -184,19 +184,19 @@ def report(res: dict) -> str:
              f"{res.get('load_average_end')} at end; {m['date']}", ""]
     if "engines" in res:
         e = res["engines"]
-        lines += ["### Fast engine vs reference (same world, same seed)", HEAD, row(e["fast"]), row(e["reference"]), "",
+        lines += ["### Fast engine vs reference (same world, same seed)", f"taken {res.get('taken', {}).get('engines', '?')}", "", HEAD, row(e["fast"]), row(e["reference"]), "",
                   f"ratio of member-days per second: {e['ratio_wall']}x wall, {e['ratio_cpu']}x CPU (target >= 100x)", ""]
     if "scaling" in res:
-        lines += ["### Scaling (fast engine, groups of 100, a year each)", HEAD, *map(row, res["scaling"]), ""]
+        lines += ["### Scaling (fast engine, groups of 100, a year each)", f"taken {res.get('taken', {}).get('scaling', '?')}", "", HEAD, *map(row, res["scaling"]), ""]
     if res.get("targets"):
-        lines += ["### Targets (build + run, one process)", "| what | build+run s | CPU s | whole process s | peak GiB | limit | met |", "|---|---:|---:|---:|---:|---|---|"]
+        lines += ["### Targets (build + run, one process; the scaling runs above)", "| what | build+run s | CPU s | whole process s | peak GiB | limit | met |", "|---|---:|---:|---:|---:|---|---|"]
         for t in res["targets"]:
             limit = f"<= {t['limit_s']} s" + (f", <= {t['limit_gib']} GiB" if t["limit_gib"] else "")
             lines.append(f"| {t['what']} | {t['build_plus_run_s']} | {t['cpu_s']} | {t['process_s']} | {t['peak_rss_gib']} | {limit} | {'yes' if t['met'] else 'NO'} |")
         lines.append("")
     if "experiments" in res:
         x = res["experiments"]
-        lines += ["### Experiments (benchmarks/experiments_bench.py)",
+        lines += ["### Experiments (benchmarks/experiments_bench.py)", f"taken {res.get('taken', {}).get('experiments', '?')}", "",
                   "not present" if x is None else f"`{x['command']}` (exit {x['returncode']}, {x['process_s']} s)\n\n```\n{x['output']}\n```", ""]
     return "\n".join(lines)
 
@@ -221,15 +221,16 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     only = set(a.only.split(","))
     res: dict = {"machine": machine(), "quick": a.quick}
+    if only != {"engines", "scaling", "targets", "experiments"} and a.json.exists():  # a partial rerun keeps the other sections
+        res = {**json.loads(a.json.read_text()), **res}
     print(report(res), flush=True)
-    if "engines" in only:
-        res["engines"] = engines(a.quick)
-    if "scaling" in only or "targets" in only:
-        res["scaling"] = scaling(a.quick)
-    if "targets" in only:
-        res["targets"] = targets(res["scaling"], a.quick)
-    if "experiments" in only:
-        res["experiments"] = experiments(a.quick)
+    taken = res.setdefault("taken", {})
+    for name, take in (("engines", lambda: engines(a.quick)), ("scaling", lambda: scaling(a.quick)),
+                       ("targets", lambda: targets(res["scaling"], a.quick)), ("experiments", lambda: experiments(a.quick))):
+        if name in only or (name == "scaling" and "targets" in only):
+            start = f"{time.strftime('%Y-%m-%d %H:%M')}, load average {os.getloadavg()[0]:.2f} at start"
+            res[name] = take()
+            taken[name] = f"{start}, {os.getloadavg()[0]:.2f} at end"
     res["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
     text = report(res)
     print("\n" + text)

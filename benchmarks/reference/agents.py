@@ -166,7 +166,7 @@ class Member(mesa.Agent):
     def advance(self) -> None:
         """Read what the others posted today against the attention budget, then respond."""
         model, w = self.model, self.model.world
-        r, s, sp = w.reading, w.satisfaction, w.spreading
+        r, s = w.reading, w.satisfaction
         rng = model.rng
         # what each group puts on my attention (behaviour.read)
         others = {}
