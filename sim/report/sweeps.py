@@ -1,7 +1,7 @@
 """Sweep figures: how the primary KPI moves with each swept parameter, which unknowns matter
 most (Sobol/Morris indices with CIs), and which arm wins across the sampled worlds.
 
-They read what `qunsim sweep` stores (sim/sweep.py): points.parquet (one row per design
+They read what `qunsim sweep` stores (sim/experiment.py): points.parquet (one row per design
 point and arm: parameter values and KPI means), sensitivity.parquet (arm, kpi, parameter,
 index, value, ci_low, ci_high), robustness.parquet (point, parameters, arm, value, regret,
 wins, winner) and summary.json (`kind: sweep`, design, parameters, robustness).
