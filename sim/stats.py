@@ -165,7 +165,7 @@ def check_guardrails(rows: list[dict[str, Any]], arm: str, guardrails: Sequence[
             state = "significant" if r["significant"] else "not significant"
             out.append({"kpi": g.kpi, "rule": f"must_not {g.must_not}", "ok": not broken,
                         "detail": f"{g.kpi} {verb} by {fmt(abs(r['diff']))} (95% CI {fmt(r['ci_low'])} to "
-                                  f"{fmt(r['ci_high'])}, Holm p = {fmt_p(r['p_holm'])}, {state})"})
+                                  f"{fmt(r['ci_high'])}, Holm p {_p_phrase(r["p_holm"])}, {state})"})
         for rule, bound in (("max", g.max), ("min", g.min)):
             if bound is None:
                 continue
@@ -278,3 +278,9 @@ def fmt_p(p: float) -> str:
     if not math.isfinite(p):
         return "n/a"
     return "<0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def _p_phrase(p: float) -> str:
+    """'= 0.012' or '< 0.001', to follow 'p' in a sentence."""
+    text = fmt_p(p)
+    return f"< {text[1:]}" if text.startswith("<") else f"= {text}"
