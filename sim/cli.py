@@ -20,6 +20,8 @@ from agents.params import describe
 from agents.world import World
 
 from . import __version__
+from agents.strategies.custom import CustomLeverError
+
 from .api import Interrupted, compare as compare_files, run_scenario, sweep as run_sweep
 from .outcomes import KPIS
 from .scenario import ScenarioError, load
@@ -194,6 +196,10 @@ def _launch(call, source, primary: str, quiet: bool, **options):
     except (FileExistsError, FileNotFoundError, ConnectionError) as e:
         fail([str(e)])
     except Interrupted as e:
+        if isinstance(e.cause, CustomLeverError):  # the user's own lever failed: their mistake, their line
+            typer.echo(str(e.cause), err=True)
+            typer.echo(str(e), err=True)
+            raise typer.Exit(2)
         typer.echo(str(e), err=True)
         raise typer.Exit(130)
 

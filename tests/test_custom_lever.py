@@ -151,3 +151,30 @@ def test_the_example_file_is_a_copyable_template(tmp_path):
     shutil.copy(EXAMPLE, tmp_path)
     result = cli.invoke(app, ["validate", str(tmp_path / "custom_lever.yaml")])
     assert result.exit_code == 0, result.output
+
+
+BUGGY = '''
+from agents.strategies import LeverParams, Strategy
+
+
+class Buggy(Strategy):
+    class Params(LeverParams):
+        pass
+
+    def act(self, op, day, fx):
+        if day == 3:
+            return 1 / 0
+'''
+
+
+def test_an_exception_in_a_running_lever_is_one_line_with_its_file_and_line(tmp_path):
+    (tmp_path / "buggy.py").write_text(BUGGY)
+    f = tmp_path / "s.yaml"
+    f.write_text("name: buggy\ndays: 5\nreplications: 1\nworld:\n  population: {size: 500}\n  groups: {initial_members: 50}\n"
+                 "strategy:\n  - custom: {path: buggy.py:Buggy}\n")
+    proc = subprocess.run([sys.executable, "-m", "sim.cli", "run", str(f), "--out", str(tmp_path / "out"), "-q", "--workers", "1"],
+                          capture_output=True, text=True, cwd=tmp_path)
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr
+    first = proc.stderr.splitlines()[0]
+    assert first == f"custom lever {tmp_path / 'buggy.py'}:11: ZeroDivisionError in act(): division by zero"

@@ -55,7 +55,30 @@ def load_class(spec: str, base_dir: Path) -> type[Strategy]:
         raise CustomLeverError(f"custom: {shown}:{name} is not a lever — subclass agents.strategies.Strategy")
     if "key" not in vars(cls) or not cls.key:
         cls.key = name  # reports and costs are booked under the class name
-    return cls
+    return _guarded(cls, path, shown)
+
+
+HOOKS = ("setup", "arrange", "act", "settle", "report", "lift", "linger")
+
+
+def _guarded(cls: type[Strategy], path: Path, shown: Path) -> type[Strategy]:
+    """The same lever, whose hooks turn an exception raised in the user's file into one line."""
+
+    def guard(hook):
+        def call(self, *args, **kwargs):
+            try:
+                return hook(self, *args, **kwargs)
+            except Exception as e:
+                frames = [f for f in traceback.extract_tb(e.__traceback__) if f.filename == str(path)]
+                if not frames:
+                    raise
+                raise CustomLeverError(f"custom lever {shown}:{frames[-1].lineno}: {type(e).__name__} in "
+                                       f"{hook.__name__}(): {' '.join(str(e).split())}") from None
+        call.__name__ = hook.__name__
+        return call
+
+    hooks = {h: guard(getattr(cls, h)) for h in HOOKS if h in vars(cls)}
+    return type(cls.__name__, (cls,), {**hooks, "__module__": cls.__module__, "__doc__": cls.__doc__}) if hooks else cls
 
 
 def _load_module(path: Path, shown: Path):
