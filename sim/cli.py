@@ -100,12 +100,9 @@ def run(
         loaded = load(file)  # validate the file first so errors name its lines
     except ScenarioError as e:
         fail(e.problems)
-    command = _command("run", file, reps=reps, seed=seed, days=days, set=set_, precision=precision, max_reps=max_reps,
-                       workers=workers, executor=None if executor == "local" else executor, scheduler=scheduler,
-                       out=out_dir, resume=resume)
-    directory = _launch(run_scenario, file, loaded.scenario.outcomes.primary, quiet, reps=_reps(reps), seed=seed, days=days,
-                        sets=set_, precision=precision, max_reps=max_reps, workers=workers, executor=executor,
-                        scheduler=scheduler, out=out_dir, resume=resume, command=command)
+    directory = _launch("run", run_scenario, file, loaded.scenario.outcomes.primary, quiet, reps=_reps(reps), seed=seed,
+                        days=days, sets=set_, precision=precision, max_reps=max_reps, workers=workers, executor=executor,
+                        scheduler=scheduler, out=out_dir, resume=resume)
     _report(directory)
 
 
@@ -133,12 +130,9 @@ def compare(
         loaded, _ = compose(list(files), sets=set_, reps=reps_ if isinstance(reps_, int) else None, seed=seed, days=days)
     except ScenarioError as e:
         fail(e.problems)
-    command = _command("compare", *files, reps=reps, seed=seed, days=days, set=set_, precision=precision, max_reps=max_reps,
-                       workers=workers, executor=None if executor == "local" else executor, scheduler=scheduler,
-                       out=out_dir, resume=resume)
-    directory = _launch(compare_files, list(files), loaded.scenario.outcomes.primary, quiet, reps=_reps(reps), seed=seed,
+    directory = _launch("compare", compare_files, list(files), loaded.scenario.outcomes.primary, quiet, reps=reps_, seed=seed,
                         days=days, sets=set_, precision=precision, max_reps=max_reps, workers=workers, executor=executor,
-                        scheduler=scheduler, out=out_dir, resume=resume, command=command)
+                        scheduler=scheduler, out=out_dir, resume=resume)
     _report(directory)
 
 
@@ -165,10 +159,8 @@ def sweep(
                                   f"x {study.exp.replications} replication(s) = {n} runs", highlight=False, soft_wrap=True)
     if check:
         return
-    command = _command("sweep", file, workers=workers, executor=None if executor == "local" else executor,
-                       scheduler=scheduler, out=out_dir, resume=resume)
-    directory = _launch(run_sweep, file, study.primary, quiet, workers=workers, executor=executor, scheduler=scheduler,
-                        out=out_dir, resume=resume, command=command)
+    directory = _launch("sweep", run_sweep, file, study.primary, quiet, workers=workers, executor=executor,
+                        scheduler=scheduler, out=out_dir, resume=resume)
     _sweep_report(directory)
 
 
@@ -182,15 +174,21 @@ def _reps(reps: str | None) -> int | str | None:
     return None
 
 
-def _launch(call, source, primary: str, quiet: bool, **options):
-    """Run `call` under the progress bar; turn every expected failure into its exit code."""
+def _launch(name: str, call, source, primary: str, quiet: bool, **options):
+    """Run `call` under the progress bar; turn every expected failure into its exit code.
+
+    `options` use the library's keyword names; the command that reproduces the call is
+    rebuilt from them and stored with the results.
+    """
     if options.get("executor") not in ("local", "dask"):
         fail([f"--executor: {options.get('executor')!r} is not an executor — use local or dask"])
     if options.get("executor") == "dask" and not options.get("scheduler"):
         fail(["--executor dask needs --scheduler tcp://HOST:PORT (the address `dask scheduler` prints)"])
+    flags = {("set" if k == "sets" else k): v for k, v in options.items() if (k, v) != ("executor", "local")}
+    command = _command(name, *(source if isinstance(source, list) else [source]), **flags)
     try:
         with _Runs(quiet, primary) as bar:
-            return call(source, progress=bar.tick, **options)
+            return call(source, progress=bar.tick, command=command, **options)
     except ScenarioError as e:
         fail(e.problems)
     except (FileExistsError, FileNotFoundError, ConnectionError) as e:
@@ -339,7 +337,7 @@ def _command(name: str, *args, **options) -> str:
     for key, value in options.items():
         for v in value if isinstance(value, list) else [value]:
             if v is not None:
-                parts += [f"--{key}", str(v)]
+                parts += [f"--{key.replace('_', '-')}", str(v)]
     return " ".join(shlex.quote(p) for p in parts)
 
 
