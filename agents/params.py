@@ -6,6 +6,7 @@ scenario validator, the `docs/model.md` tables and `qunsim params` all read the 
 
 from __future__ import annotations
 
+import difflib
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -42,3 +43,18 @@ def describe(model: type[BaseModel], prefix: str = "") -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def did_you_mean(word: str, allowed) -> str:
+    """"did you mean 'x'? " for the closest allowed word, or "" — the start of a fix hint."""
+    near = difflib.get_close_matches(str(word), list(allowed), n=1)
+    return f"did you mean {near[0]!r}? " if near else ""
+
+
+def value_problem(err: dict[str, Any], where: str) -> str:
+    """A pydantic error other than an unknown key, as one line for a non-programmer."""
+    if err["type"] == "missing":
+        return f"{where} is required"
+    given = err.get("input")
+    shown = f" (got {given!r})" if not isinstance(given, (dict, list)) else ""
+    return f"{where}: {err['msg'].removeprefix('Value error, ')}{shown}"

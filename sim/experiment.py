@@ -18,7 +18,6 @@ Runs land in the same store as `qunsim run` (parts + manifest, `--resume`).
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import itertools
 import json
@@ -38,7 +37,7 @@ from pydantic import Field, ValidationError, model_validator
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError
 
-from agents.params import Params
+from agents.params import Params, did_you_mean, value_problem
 
 from . import __version__
 from .executors import Executor, land, make
@@ -152,14 +151,8 @@ def _explain(err: dict[str, Any]) -> str:
     if err["type"] == "extra_forbidden":
         model = Parameter if loc[0] == "parameters" and len(loc) == 3 else Experiment
         allowed = list(model.model_fields)
-        near = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
-        hint = f"did you mean {near[0]!r}? " if near else ""
-        return f"unknown key {path!r} — {hint}allowed here: {', '.join(allowed)}"
-    if err["type"] == "missing":
-        return f"{path} is required"
-    given = err.get("input")
-    shown = f" (got {given!r})" if not isinstance(given, (dict, list)) else ""
-    return f"{path}: {err['msg'].removeprefix('Value error, ')}{shown}"
+        return f"unknown key {path!r} — {did_you_mean(loc[-1], allowed)}allowed here: {', '.join(allowed)}"
+    return value_problem(err, path)
 
 
 def _walk(raw: Any, dotted: str) -> str | None:

@@ -9,7 +9,6 @@ runs every arm on the same seeds. Every problem becomes one line
 from __future__ import annotations
 
 import copy
-import difflib
 import hashlib
 import json
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError
 
 from agents import strategies
-from agents.params import Params
+from agents.params import Params, did_you_mean, value_problem
 from agents.world import World
 
 from .outcomes import KPIS
@@ -50,9 +49,7 @@ class Guardrail(Params):
 
 def _kpi(v: str) -> str:
     if v not in KPIS:
-        near = difflib.get_close_matches(v, KPIS, n=1)
-        hint = f"did you mean {near[0]!r}? " if near else ""
-        raise ValueError(f"unknown KPI {v!r}; {hint}KPIs: {', '.join(KPIS)}")
+        raise ValueError(f"unknown KPI {v!r}; {did_you_mean(v, KPIS)}KPIs: {', '.join(KPIS)}")
     return v
 
 
@@ -162,15 +159,8 @@ def _message(err: dict[str, Any], model: type[BaseModel]) -> str:
     if kind == "extra_forbidden":
         parent = _model_at(model, loc[:-1])
         allowed = list(parent.model_fields) if parent else []
-        near = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
-        hint = f"did you mean {near[0]!r}? " if near else ""
-        return f"unknown key {path!r} — {hint}allowed here: {', '.join(allowed)}"
-    if kind == "missing":
-        return f"{path} is required"
-    given = err.get("input")
-    shown = f" (got {given!r})" if not isinstance(given, (dict, list)) else ""
-    msg = err["msg"].removeprefix("Value error, ")
-    return f"{path}: {msg}{shown}"
+        return f"unknown key {path!r} — {did_you_mean(loc[-1], allowed)}allowed here: {', '.join(allowed)}"
+    return value_problem(err, path)
 
 
 def _set(raw: dict[str, Any], dotted: str, value: Any) -> None:
@@ -268,8 +258,7 @@ def load(path: str | Path | None = None, overrides: list[str] | None = None, dat
                 continue
             bad = set(over) - {"world", "strategy", "description", "outcomes"}
             for key in sorted(bad):
-                near = difflib.get_close_matches(key, ["world", "strategy", "description"], n=1)
-                hint = f"did you mean {near[0]!r}? " if near else ""
+                hint = did_you_mean(key, ["world", "strategy", "description"])
                 problems.append(Problem(where(("arms", name, key)), f"unknown key in arm {name!r}: {key!r} — {hint}an arm may override world, strategy, description"))
             if bad:
                 continue

@@ -8,12 +8,12 @@ file beside the scenario (see custom.py).
 
 from __future__ import annotations
 
-import difflib
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
+from ..params import did_you_mean, value_problem
 from .base import REGISTRY, Strategy, register
 from .custom import CUSTOM, CustomLeverError, load_class
 from .triggers import TIMING, LeverParams, Trigger, When
@@ -48,9 +48,7 @@ def resolve(name: str, params: Any, base_dir: Path) -> tuple[type[Strategy], Any
         return load_class(str(params["path"]), base_dir), params.get("params") or {}, ("params",)
     if name in REGISTRY:
         return REGISTRY[name], params, ()
-    near = difflib.get_close_matches(name, [*REGISTRY, CUSTOM], n=1)
-    hint = f"did you mean {near[0]!r}? " if near else ""
-    raise LookupError(f"unknown lever {name!r} — {hint}levers: {', '.join(sorted(REGISTRY))}, or custom")
+    raise LookupError(f"unknown lever {name!r} — {did_you_mean(name, [*REGISTRY, CUSTOM])}levers: {', '.join(sorted(REGISTRY))}, or custom")
 
 
 def check(items: list[Any], base_dir: Path) -> list[tuple[Loc, str]]:
@@ -91,14 +89,8 @@ def _lever_message(name: str, cls: type[Strategy], err: dict[str, Any]) -> str:
     where = f"{name}.{field}" if field else name
     if err["type"] == "extra_forbidden":
         allowed = _own(cls) if len(err["loc"]) == 1 else list(When.model_fields)
-        near = difflib.get_close_matches(str(err["loc"][-1]), allowed, n=1)
-        hint = f"did you mean {near[0]!r}? " if near else ""
-        return f"{name}: unknown parameter {field!r} — {hint}parameters: {', '.join(allowed)}"
-    if err["type"] == "missing":
-        return f"{where} is required"
-    given = err.get("input")
-    shown = f" (got {given!r})" if not isinstance(given, (dict, list)) else ""
-    return f"{where}: {err['msg'].removeprefix('Value error, ')}{shown}"
+        return f"{name}: unknown parameter {field!r} — {did_you_mean(err['loc'][-1], allowed)}parameters: {', '.join(allowed)}"
+    return value_problem(err, where)
 
 
 def build(items: list[Any], base_dir: Path | None = None) -> list[Strategy]:

@@ -12,13 +12,13 @@ loads, a missing class — becomes one line naming the file and the line.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import importlib.util
 import sys
 import traceback
 from pathlib import Path
 
+from ..params import did_you_mean
 from .base import Strategy
 
 CUSTOM = "custom"
@@ -48,9 +48,7 @@ def load_class(spec: str, base_dir: Path) -> type[Strategy]:
     cls = getattr(module, name, None)
     if cls is None:
         levers = [k for k, v in vars(module).items() if isinstance(v, type) and issubclass(v, Strategy) and v.__module__ == module.__name__]
-        near = difflib.get_close_matches(name, levers, n=1)
-        hint = f"did you mean {near[0]!r}? " if near else ""
-        raise CustomLeverError(f"custom: {shown} has no class {name!r} — {hint}lever classes there: {', '.join(levers) or 'none'}")
+        raise CustomLeverError(f"custom: {shown} has no class {name!r} — {did_you_mean(name, levers)}lever classes there: {', '.join(levers) or 'none'}")
     if not (isinstance(cls, type) and issubclass(cls, Strategy)):
         raise CustomLeverError(f"custom: {shown}:{name} is not a lever — subclass agents.strategies.Strategy")
     if "key" not in vars(cls) or not cls.key:

@@ -15,13 +15,12 @@ outcomes (or their mean over the last `over` days), so it never fires on day 0.
 
 from __future__ import annotations
 
-import difflib
 from typing import Any
 
 import numpy as np
 from pydantic import field_validator, model_validator
 
-from ..params import Params, param
+from ..params import Params, did_you_mean, param
 
 # The keys of the daily outcome dicts the model records (sim/model.py, `daily.parquet`).
 # tests/test_triggers.py checks this list against a real run, so it cannot drift.
@@ -44,9 +43,7 @@ class When(Params):
     @classmethod
     def _known(cls, v: str) -> str:
         if v not in METRICS:
-            near = difflib.get_close_matches(v, METRICS, n=1)
-            hint = f"did you mean {near[0]!r}? " if near else ""
-            raise ValueError(f"unknown metric {v!r}; {hint}metrics: {', '.join(METRICS)}")
+            raise ValueError(f"unknown metric {v!r}; {did_you_mean(v, METRICS)}metrics: {', '.join(METRICS)}")
         return v
 
     @model_validator(mode="after")
