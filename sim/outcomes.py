@@ -23,6 +23,11 @@ class KPI:
 
 KPIS: dict[str, KPI] = {}
 
+BINARY = "yes/no"  # the unit of a per-run yes/no KPI: its mean over runs is a probability
+COLLAPSE_WINDOW = 7
+"""Days judged for collapse: a week, so one quiet or ad-heavy day is not a collapse but a dead
+or ad-run last week is; the same week dau_final averages over."""
+
 
 def kpi(name: str, meaning: str, unit: str, better: str = "higher") -> Callable:
     KPIS[name] = KPI(name, meaning, unit, better)  # type: ignore[arg-type]
@@ -60,6 +65,8 @@ for _name, _meaning, _unit, _better in [
     ("cascade_depth_max", "longest invitation chain", "steps", "higher"),
     ("cost_total", "money spent plus operator hours at the hourly wage", "currency", "lower"),
     ("cost_per_active_member", "cost_total / mau_final", "currency/person", "lower"),
+    ("collapsed", f"1 if ads outnumbered conversation messages over the last {COLLAPSE_WINDOW} days, or there was no "
+                  "conversation at all; its mean over runs is the probability of collapse", BINARY, "lower"),
 ]:
     kpi(_name, _meaning, _unit, _better)
 
@@ -89,6 +96,17 @@ def cascades(model: "CommunityModel") -> tuple[float, int]:
         return 0.0, 0
     sizes = np.bincount(c.root[invited])
     return float(sizes[sizes > 0].mean()), int(c.depth[invited].max())
+
+
+def collapsed(daily: list[dict]) -> int:
+    """1 if the last COLLAPSE_WINDOW days had no conversation or more ads than conversation.
+
+    Only `messages` (members' conversation) and `spam` (ads posted) count: a group kept
+    busy by ads or by rituals alone is not a living conversation.
+    """
+    last = daily[-COLLAPSE_WINDOW:]
+    talk, ads = sum(x["messages"] for x in last), sum(x["spam"] for x in last)
+    return int(talk == 0 or ads > talk)
 
 
 def measure(model: "CommunityModel") -> dict[str, float]:
@@ -129,4 +147,5 @@ def measure(model: "CommunityModel") -> dict[str, float]:
         "cascade_depth_max": depth,
         "cost_total": cost,
         "cost_per_active_member": cost / mau if mau else (0.0 if cost == 0 else float("nan")),
+        "collapsed": collapsed(d),
     }
