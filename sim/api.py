@@ -185,6 +185,7 @@ def _run(loaded: Loaded, dirs: dict[str, Path], *, reps: int | str | None, preci
     todo = jobs(loaded.arms, n, s.seed, dirs)
     runs = store.consolidate([j.run_id for j in todo])
     comparisons, verdict = stats.analyse(runs, arms, loaded.baseline, s.outcomes)
+    per_arm = arm_summary(runs, arms)
     if adaptive:
         store.write_text("scenario.resolved.yaml", resolved_yaml(loaded, replications=n))
     summary: dict[str, Any] = {
@@ -192,7 +193,8 @@ def _run(loaded: Loaded, dirs: dict[str, Path], *, reps: int | str | None, preci
         "description": s.description,
         "baseline": loaded.baseline,
         "primary": s.outcomes.primary,
-        "arms": arm_summary(runs, arms),
+        "arms": per_arm,
+        "collapse": stats.collapse_risk(per_arm),
         "comparisons": comparisons,
         "verdict": verdict,
         "meta": {

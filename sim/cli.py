@@ -261,7 +261,7 @@ def _comparisons(summary: dict) -> None:
     verdict = summary.get("verdict") or {}
     if rows:
         rails = [g["kpi"] for a in verdict.get("arms", {}).values() for g in a["guardrails"]]
-        shown = list(dict.fromkeys([summary["primary"], *rails, *SHOWN]))
+        shown = list(dict.fromkeys([summary["primary"], *rails, *SHOWN, "collapsed"]))
         several = len({r["arm"] for r in rows}) > 1
         t = Table(title=f"paired difference vs {summary['baseline']}: * = significant after Holm correction",
                   caption="wins = replications in which the arm did better")
@@ -347,7 +347,12 @@ def _progress(quiet: bool) -> Progress:
 
 
 def _table(summary: dict) -> None:
-    t = Table(title=f"{summary['scenario']}: mean [95% CI] over {summary['meta']['replications']} replications")
+    """Each arm's mean [95% CI] and median (5%–95%) of the headline KPIs; then the risk of collapse."""
+    from .report.i18n import Words
+    from .report.text import collapse_line
+    from .stats import collapse_risk
+
+    t = Table(title=f"{summary['scenario']}: mean [95% CI] and median (5%–95%) over {summary['meta']['replications']} replications")
     t.add_column("KPI")
     arms = list(summary["arms"])
     for arm in arms:
@@ -356,9 +361,13 @@ def _table(summary: dict) -> None:
         row = []
         for arm in arms:
             s = summary["arms"][arm][name]
-            row.append(f"{_fmt(s['mean'])} [{_fmt(s['ci_low'])}, {_fmt(s['ci_high'])}]")
+            row.append(f"{_fmt(s['mean'])} [{_fmt(s['ci_low'])}, {_fmt(s['ci_high'])}]\n"
+                       f"{_fmt(s['median'])} ({_fmt(s['q05'])}–{_fmt(s['q95'])})")
         t.add_row(name + (" *" if name == summary["primary"] else ""), *row)
     out.print(t)
+    line = collapse_line(collapse_risk(summary["arms"]), Words())
+    if line:
+        out.print(line, highlight=False, soft_wrap=True)
 
 
 def _fmt(x: float) -> str:

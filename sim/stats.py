@@ -112,6 +112,27 @@ def improves(diff: float, better: str) -> bool:
     return (better == "higher" and diff > 0) or (better == "lower" and diff < 0)
 
 
+def proportion_ci(k: int, n: int, confidence: float = CONFIDENCE) -> tuple[float, float]:
+    """Wilson interval of a proportion k/n (e.g. runs that collapsed): unlike mean +- t*sd it
+    stays within 0..1 and is not zero-width at 0 of 10, so a rare failure is not ruled out."""
+    if n == 0:
+        return math.nan, math.nan
+    ci = stats.binomtest(int(k), int(n)).proportion_ci(confidence, method="wilson")
+    return float(ci.low), float(ci.high)
+
+
+def collapse_risk(arm_summary: dict[str, dict[str, dict[str, float]]]) -> dict[str, dict[str, float]]:
+    """Per arm: how many runs collapsed, of how many, and the probability with its Wilson interval
+    (read from summary.json's `arms`; arms of results older than the `collapsed` KPI are left out)."""
+    out = {}
+    for arm, kpis in arm_summary.items():
+        c = kpis.get("collapsed")
+        if c and c.get("n"):
+            out[arm] = {"collapsed": round(c["mean"] * c["n"]), "runs": c["n"], "p": c["mean"],
+                        "ci_low": c["ci_low"], "ci_high": c["ci_high"]}
+    return out
+
+
 # ---- the comparison table ------------------------------------------------------------------------
 def compare(runs: pd.DataFrame, arms: Sequence[str], baseline: str, kpis: Sequence[str] | None = None) -> list[dict[str, Any]]:
     """One row per (arm, KPI) against the baseline, Holm-corrected over all rows."""

@@ -27,11 +27,13 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from scipy import stats
 
-from .outcomes import KPIS
+from .outcomes import BINARY, KPIS
 from .runner import Job, RunResult
+from .stats import proportion_ci
 
 TABLES = ("daily", "groups", "invitations", "joining", "people")
 PARTIAL = ".partial"
+QUANTILES = {"q05": 0.05, "median": 0.5, "q95": 0.95}  # beside the mean: a few collapsed runs drag a mean, not these
 
 
 def _atomic_parquet(df: pd.DataFrame, path: Path) -> None:
@@ -198,17 +200,28 @@ def _stream_concat(paths: list[Path], out: Path, batch_rows: int = 1_000_000) ->
 
 
 def arm_summary(runs: pd.DataFrame, arms: list[str]) -> dict[str, dict[str, dict[str, float]]]:
-    """Per arm and KPI: mean, sd, n and a 95% t-interval for the mean."""
+    """Per arm and KPI: mean, sd, n, a 95% interval for the mean, and the QUANTILES over replications.
+
+    The interval is a t-interval, or for a yes/no KPI (`collapsed`) the Wilson interval of the
+    share of runs that said yes.
+    """
     out: dict[str, dict[str, dict[str, float]]] = {}
     for arm in arms:
         rows = runs[runs["arm"] == arm]
         out[arm] = {}
-        for name in KPIS:
+        for name, kpi in KPIS.items():
+            if name not in rows:
+                continue  # results written before this KPI existed
             x = rows[name].to_numpy(float)
             x = x[np.isfinite(x)]
             n = len(x)
             mean = float(x.mean()) if n else math.nan
             sd = float(x.std(ddof=1)) if n > 1 else 0.0
-            half = float(stats.t.ppf(0.975, n - 1) * sd / math.sqrt(n)) if n > 1 else 0.0
-            out[arm][name] = {"mean": mean, "sd": sd, "n": n, "ci_low": mean - half, "ci_high": mean + half}
+            if kpi.unit == BINARY:
+                low, high = proportion_ci(int(x.sum()), n)
+            else:
+                half = float(stats.t.ppf(0.975, n - 1) * sd / math.sqrt(n)) if n > 1 else 0.0
+                low, high = mean - half, mean + half
+            q = {k: float(np.quantile(x, v)) if n else math.nan for k, v in QUANTILES.items()}
+            out[arm][name] = {"mean": mean, "sd": sd, "n": n, "ci_low": low, "ci_high": high, **q}
     return out
