@@ -19,7 +19,8 @@ import jinja2
 import pandas as pd
 from ruamel.yaml import YAML
 
-from ..outcomes import KPIS
+from ..outcomes import BINARY, KPIS
+from ..stats import collapse_risk
 from . import analysis, figures, sweeps, text
 from .i18n import Words
 
@@ -135,7 +136,8 @@ def kpi_rows(r: Results, w: Words) -> list[dict[str, Any]]:
         for arm in r.arms:
             s = r.summary["arms"][arm].get(name, {})
             cells.append({"mean": text.value(s.get("mean"), k.unit, w, bare=True),
-                          "ci": f"[{text.value(s.get('ci_low'), k.unit, w, bare=True)}, {text.value(s.get('ci_high'), k.unit, w, bare=True)}]"})
+                          "ci": f"[{text.value(s.get('ci_low'), k.unit, w, bare=True)}, {text.value(s.get('ci_high'), k.unit, w, bare=True)}]",
+                          "spread": spread(s, k.unit, w)})
         diffs = []
         for arm in r.arms:
             if arm == r.baseline:
@@ -154,6 +156,16 @@ def kpi_rows(r: Results, w: Words) -> list[dict[str, Any]]:
         rows.append({"name": name, "label": w.kpi(name), "unit": w.unit(k.unit), "meaning": w.meaning(name, k.meaning),
                      "primary": name == r.primary, "cells": cells, "diffs": diffs})
     return rows
+
+
+def spread(s: dict[str, Any], unit: str, w: Words) -> str:
+    """Median (5%–95% quantiles) of one arm's KPI; for a yes/no KPI, how many runs said yes."""
+    if unit == BINARY and s.get("n"):
+        return w("runs_of", k=round(s["mean"] * s["n"]), n=s["n"])
+    if "median" not in s:  # results written before quantiles were kept
+        return "–"
+    v = [text.value(s[q], unit, w, bare=True) for q in ("median", "q05", "q95")]
+    return f"{v[0]} ({v[1]} – {v[2]})"
 
 
 def arm_blocks(r: Results, w: Words) -> list[dict[str, Any]]:
@@ -273,11 +285,13 @@ def context(r: Results, w: Words, figs: list[figures.Figure], sweep_figs: list[f
     cost_base = r.summary["arms"][r.baseline].get("cost_total", {}).get("mean", math.nan)
     lines = {} if single else text.arm_lines(verdict, r.comparisons, cost_base, r.days, w)
     ce = cost_lines(r, w)
+    risk = collapse_risk(r.summary["arms"])
     return {
         "w": w, "lang": w.lang, "name": r.summary.get("scenario", r.directory.name),
         "generated": w("generated", date=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), directory=r.directory),
         "question": (r.summary.get("description") or "").strip() or w("no_question"),
         "headline": headline, "pooled": pooled, "computed_here": r.computed_here, "arm_lines": lines, "cost_lines": ce,
+        "collapse": text.collapse_line(risk, w), "collapse_warnings": text.collapse_warnings(risk, w),
         "sweep": sweep_words(r, w),
         "world": text.world_words(r.scenario, w), "arms": arm_blocks(r, w), "baseline": r.baseline,
         "arm_names": r.arms, "others": [a for a in r.arms if a != r.baseline],

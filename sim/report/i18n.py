@@ -50,6 +50,14 @@ PHRASES: dict[str, tuple[str, str]] = {
     "g_mean": ("{kpi} mean {mean}", "{kpi}均值 {mean}"),
     "v_guard_ok": (", and every guardrail holds", "，且所有护栏指标均未被突破"),
     "v_guard_bad": (", but guardrails are breached: {which}", "，但护栏指标被突破：{which}"),
+    "collapse_risk": ("Risk of collapse: {arms}.", "崩溃风险：{arms}。"),
+    "collapse_arm": ("{arm} {p} (95% CI {low}–{high}%, {k} of {n} runs)", "{arm} {p}（95% 置信区间 {low}–{high}%，{n} 次中 {k} 次）"),
+    "list_sep": (", ", "；"),
+    "collapse_warn": ("{arm}: {k} of {n} runs collapsed — in their last {window} days ads outnumbered conversation, or nobody talked at all.",
+                      "{arm}：{n} 次运行中有 {k} 次崩溃——最后 {window} 天里广告多于聊天，或者根本没人说话。"),
+    "collapse_bimodal": ("A mean mixes such dead runs with the healthy ones and so describes neither: the outcome is two-sided (most runs fine, a few lost). Read the medians and the 5–95% ranges in the KPI table, and weigh the chance of collapse as a risk of the strategy, not as noise.",
+                         "均值把这些“死掉”的运行和健康的运行混在一起，两者都描述不了：结果是两极分化的（多数运行正常，少数彻底失败）。请看指标表中的中位数和 5–95% 区间，并把崩溃概率当作该策略的风险，而不是随机噪声。"),
+    "runs_of": ("{k} of {n} runs", "{n} 次中 {k} 次"),
     "arm_line": ("{arm} against {baseline}: {kpi} {arm_mean} vs {base_mean}, a difference of {diff} (95% CI {low} to {high}; {rel} relative).",
                  "{arm} 对比 {baseline}：{kpi} {arm_mean} 对 {base_mean}，差值 {diff}（95% 置信区间 {low} 至 {high}；相对变化 {rel}）。"),
     "arm_wins": ("It did better in {win} of the {n} paired replications; Holm-corrected {p} ({sig}).",
@@ -86,9 +94,10 @@ PHRASES: dict[str, tuple[str, str]] = {
     "kpi": ("KPI", "指标"),
     "unit": ("unit", "单位"),
     "mean_ci": ("mean [95% CI]", "均值 [95% 置信区间]"),
+    "median_range": ("median (5–95%)", "中位数（5–95%）"),
     "diff_vs": ("{arm} − {baseline}", "{arm} − {baseline}"),
-    "kpi_note": ("Each cell: the mean over replications with its 95% confidence interval. Difference columns are paired by replication (same seeds); ▲/▼ marks a difference that stays distinguishable from noise after Holm's correction for testing many KPIs (green: better, red: worse, grey: neither is better). ★ marks the primary KPI that decides the verdict.",
-                 "每格为各次重复的均值及 95% 置信区间。差值列按重复实验配对（相同随机种子）；▲/▼ 表示经 Holm 多重比较校正后仍可与随机波动区分的差异（绿色更好，红色更差，灰色无好坏方向）。★ 为决定结论的主要指标。"),
+    "kpi_note": ("Each cell: the mean over replications with its 95% confidence interval, then the median and the range of the middle 90% of replications (5% to 95% quantiles; for a yes/no KPI, how many runs said yes). A mean far from its median means a few runs went very differently. Difference columns are paired by replication (same seeds); ▲/▼ marks a difference that stays distinguishable from noise after Holm's correction for testing many KPIs (green: better, red: worse, grey: neither is better). ★ marks the primary KPI that decides the verdict.",
+                 "每格为各次重复的均值及 95% 置信区间，其下为中位数及中间 90% 重复实验的范围（5% 至 95% 分位数；是/否类指标则为结果为“是”的运行次数）。均值远离中位数说明少数运行结果大不相同。差值列按重复实验配对（相同随机种子）；▲/▼ 表示经 Holm 多重比较校正后仍可与随机波动区分的差异（绿色更好，红色更差，灰色无好坏方向）。★ 为决定结论的主要指标。"),
     # figures
     "f_timeseries": ("How the community evolves, day by day", "社群每日变化"),
     "c_timeseries": ("Each line is the median over replications; the dark band holds the middle 50% of replications and the light band 90%. Bands that overlap a lot mean the arms are hard to tell apart on that day.",
@@ -241,6 +250,7 @@ KPI_LABELS: dict[str, tuple[str, str]] = {
     "cascade_depth_max": ("longest invitation chain", "最长邀请链"),
     "cost_total": ("total cost", "总成本"),
     "cost_per_active_member": ("cost per active member", "每名活跃成员成本"),
+    "collapsed": ("collapsed (ads or silence)", "崩溃（广告泛滥或无人说话）"),
 }
 
 KPI_MEANINGS_ZH: dict[str, str] = {
@@ -266,10 +276,11 @@ KPI_MEANINGS_ZH: dict[str, str] = {
     "cascade_depth_max": "最长的邀请链层数",
     "cost_total": "花费的金钱加上运营人员工时（按时薪折算）",
     "cost_per_active_member": "总成本 / 月活跃成员",
+    "collapsed": "最后 7 天广告多于成员聊天消息，或完全没有聊天，则为 1；其在各次运行上的均值即崩溃概率",
 }
 
 UNITS_ZH = {"people": "人", "people/day": "人/天", "share": "占比", "messages": "条", "groups": "个",
-            "days": "天", "steps": "层", "0-1": "0-1", "currency/person": "{cur}/人", "currency": "{cur}"}
+            "days": "天", "steps": "层", "0-1": "0-1", "yes/no": "是/否", "currency/person": "{cur}/人", "currency": "{cur}"}
 
 NETWORK_KINDS: dict[str, tuple[str, str]] = {
     "clustered_scale_free": ("clustered scale-free (friend circles plus a few very connected people)", "聚类无标度网络（朋友圈加上少数人脉极广的人）"),

@@ -8,7 +8,7 @@ from typing import Any
 
 from agents import strategies
 
-from ..outcomes import KPIS
+from ..outcomes import BINARY, COLLAPSE_WINDOW, KPIS
 from .i18n import Words
 
 
@@ -32,7 +32,7 @@ def value(x: Any, unit: str, w: Words, bare: bool = False) -> str:
         return "–"
     if math.isinf(x):
         return "∞"
-    if unit == "share":
+    if unit in ("share", BINARY):  # the mean of a yes/no over runs is a share of runs
         return f"{100 * x:.1f}%"
     if unit == "0-1":
         return f"{x:.3f}"
@@ -44,7 +44,7 @@ def delta(x: Any, unit: str, w: Words, bare: bool = False) -> str:
     """A signed difference: shares in percentage points."""
     if x is None or not isinstance(x, (int, float)) or math.isnan(x):
         return "–"
-    if unit == "share":
+    if unit in ("share", BINARY):
         return f"{100 * x:+.1f}" + ("" if bare else " 个百分点" if w.lang == "zh" else " pp")
     if unit == "0-1":
         return f"{x:+.3f}"
@@ -167,6 +167,25 @@ def arm_lines(verdict: dict[str, Any], comparisons: list[dict[str, Any]], cost_b
                                detail=guard_detail(g, arm, comparisons, w)))
         out[arm] = lines
     return out
+
+
+# ---- the risk of collapse -----------------------------------------------------------------------
+def collapse_line(risk: dict[str, dict[str, float]], w: Words) -> str:
+    """Every arm's probability of collapse with its 95% interval, in one line ("" if not measured)."""
+    if not risk:
+        return ""
+    arms = [w("collapse_arm", arm=arm, p=percent(r["p"]), low=f"{100 * r['ci_low']:.0f}", high=f"{100 * r['ci_high']:.0f}",
+              k=r["collapsed"], n=r["runs"]) for arm, r in risk.items()]
+    return w("collapse_risk", arms=w("list_sep").join(arms))
+
+
+def collapse_warnings(risk: dict[str, dict[str, float]], w: Words) -> list[str]:
+    """Plain words for each arm that collapsed at least once, and, where only some of its runs did,
+    why its means then mislead (the outcome is two-sided)."""
+    lines = [w("collapse_warn", arm=arm, k=r["collapsed"], n=r["runs"], window=COLLAPSE_WINDOW)
+             for arm, r in risk.items() if r["collapsed"]]
+    some = any(0 < r["collapsed"] < r["runs"] for r in risk.values())
+    return lines + [w("collapse_bimodal")] * some
 
 
 # ---- the scenario in words -----------------------------------------------------------------------
