@@ -196,6 +196,7 @@ def test_report_renders_in_a_browser(two_arm_results: Path, lang: str) -> None:
     else:
         n = max(c["n"] for c in summary["comparisons"])
         assert "结论" in page["text"] and page["verdict"].strip() == verdict_sentence(summary["verdict"], Words("zh"), n, summary["comparisons"])
+    assert ("Risk of collapse: " if lang == "en" else "崩溃风险：") in page["text"]  # shown, beside the verdict
     assert [f"fig-{k}" for k in KEYS] == page["figures"][: len(KEYS)]
     assert len(page["images"]) == len(KEYS), page["images"]
     broken = [i["alt"] for i in page["images"] if not (i["complete"] and i["width"] > 300 and i["height"] > 200)]

@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from sim.cli import app
+from sim.outcomes import KPIS
 from sim.scenario import ScenarioError, load
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -33,6 +34,21 @@ def test_every_shipped_scenario_is_valid():
     assert files
     result = cli.invoke(app, ["validate", *map(str, files)])
     assert result.exit_code == 0, result.output
+
+
+RATIO_UNITS = {"share", "0-1", "currency/person"}  # a ratio can improve by shrinking what it divides by
+COUNTS = {"mau_final", "members_final"}
+
+
+def test_every_ratio_primary_is_guarded_by_an_absolute_count():
+    files = sorted((ROOT / "scenarios").glob("*.yaml"))
+    unguarded = []
+    for f in files:
+        outcomes = load(f).scenario.outcomes
+        if KPIS[outcomes.primary].unit in RATIO_UNITS:
+            if not any(g.kpi in COUNTS and g.must_not == "fall" for g in outcomes.guardrails):
+                unguarded.append(f"{f.name}: primary {outcomes.primary}")
+    assert not unguarded, "add `- {kpi: mau_final, must_not: fall}` (or members_final) to: " + "; ".join(unguarded)
 
 
 def test_unknown_key_names_line_and_suggests(tmp_path):
