@@ -1,10 +1,13 @@
 """What members do in a day, vectorised over memberships.
 
 The rules, in the order they run (see docs/model.md, "Process overview"):
-arrive -> post -> read (value vs attention) -> satisfaction -> mute / leave / turn to ads
--> forward valuable content -> invited friends join.
-Silence, the honeymoon and the decay are not drawn from any curve: they come out of
-novelty wearing off, satisfaction falling below aspiration, and replies drying up.
+arrive -> post -> read (value vs attention) -> learn (novelty) -> feel (satisfaction
+against expectations) -> mute / leave / turn to ads -> forward valuable content ->
+invited friends join.
+No rule depends on the day number or on tenure as a clock: the honeymoon and its decay
+come out of novelty (what a member has not yet heard, worn out by repetition, renewed by
+newcomers and content), silence out of satisfaction falling below expectations that adapt
+to what a member has been getting, and replies drying up as groups quieten.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from .effects import Effects
 from .network import neighbours
 from .world import World
 
-K_MAX = 20  # friends-inside bins recorded for the joining curve (the last bin is "20 or more")
+K_MAX = 20  # friends-in-community bins recorded for the joining curve (the last bin is "20 or more")
 
 
 def logistic(x: np.ndarray) -> np.ndarray:
@@ -32,13 +35,23 @@ def saturate(x: np.ndarray, half: float) -> np.ndarray:
 
 @dataclass
 class Posts:
-    """Today's messages per membership row and per group."""
+    """Today's messages per membership row and per group.
+
+    Conversation (chat + valuable) is what members chose to say; ritual messages (thanks
+    for a packet, a check-in, a self-introduction) are induced by a lever and counted
+    apart, like the operator's own posts.
+    """
 
     chat: np.ndarray
     valuable: np.ndarray
     spam: np.ndarray
+    ritual: np.ndarray
     group_chat: np.ndarray
     group_valuable: np.ndarray  # members' valuable posts plus the operator's
+    group_operator: np.ndarray  # the operator's posts (content, digests)
+    group_ritual: np.ndarray
+    group_fresh: np.ndarray  # members' talk weighted by each author's novelty
+    group_level: np.ndarray  # mean expertise behind members' valuable posts (NaN: none)
     group_spam: np.ndarray  # ads left after moderation
     spam_posted: int
     spam_removed: int
@@ -49,9 +62,12 @@ class Reading:
     """What each membership row read today."""
 
     valuable: np.ndarray
+    talk: np.ndarray  # conversation and content read (what novelty is renewed by)
     load: np.ndarray  # messages this row put on its member's attention
     overload: np.ndarray  # per row: its person's load / attention - 1 (>= 0)
     utility: np.ndarray
+    reward: np.ndarray  # utility levers gave today (money, recognition, an event), part of `utility`
+    replied: np.ndarray  # this row posted today and someone replied
 
 
 def arrivals(c: Community, w: World, rng: np.random.Generator, cum_weight: np.ndarray) -> np.ndarray:
@@ -82,43 +98,48 @@ def post(c: Community, w: World, fx: Effects, rng: np.random.Generator, day: int
     """Each membership posts a Poisson count; spammers post ads instead; moderation removes some."""
     m, pp, pe = c.members, w.posting, c.people
     p, g = m.person, m.group
-    tenure = day - m.joined
     size_effect = np.minimum(2.0, (np.maximum(sizes, 1) / pp.size_ref) ** -pp.size_exponent)
     reply_effect = 1 + pp.reply_effect * saturate(c.groups.view("activity"), pp.activity_half)
+    muted = np.where(m.muted, pp.muted_factor, 1.0)
     rate = (
         pe.sociability[p]
         * pe.interest[p] ** pp.interest_exponent
         * (1 + pp.tie_effect * m.ties / (m.ties + pp.tie_half))
-        * (size_effect * reply_effect * fx.get("post_boost"))[g]
-        * (1 + pp.novelty_boost * np.exp(-tenure / pp.novelty_days))
+        * (size_effect * reply_effect)[g]
+        * (1 + w.novelty.effect * m.novelty)
         * np.clip(1 + pp.mood_weight * m.satisfaction, 0.05, 2.0)
-        * np.where(m.muted, pp.muted_factor, 1.0)
+        * muted
     )
-    if fx.touched("person_post_boost"):  # untouched handles are x1: skip the pass
-        rate *= fx.person_post_boost[p]
     rate[m.spammer] = pp.spam_rate
     count = rng.poisson(rate)
     spam = np.where(m.spammer, count, 0)
     count[m.spammer] = 0
     valuable = np.zeros_like(count)
     posters = np.flatnonzero(count)
-    share = pp.valuable_base + pp.valuable_expertise * c.expertise(posters, day, pp.expertise_days)
-    valuable[posters] = rng.binomial(count[posters], np.clip(share, 0, 1))
+    level = c.expertise(posters, day, pp.expertise_days)
+    valuable[posters] = rng.binomial(count[posters], np.clip(pp.valuable_base + pp.valuable_expertise * level, 0, 1))
     chat = count - valuable
-    for name, out in (("chat_posts", chat), ("valuable_posts", valuable)):  # levers' extra messages
-        if fx.touched(name):
-            extra = rng.poisson(fx.at(name, p) * np.where(m.muted, pp.muted_factor, 1.0))
-            extra[m.spammer] = 0
-            out += extra
+    ritual = np.zeros_like(count)
+    if fx.touched("ritual_posts"):  # a lever asked for them (thanks, check-ins, introductions)
+        ritual = rng.poisson(fx.ritual_posts[p] * muted)
+        ritual[m.spammer] = 0
     n = c.groups.n
+    operator = np.broadcast_to(np.asarray(fx.get("operator_posts"), float), (n,))
+    member_valuable = np.bincount(g, valuable, minlength=n)
+    expert = np.bincount(g[posters], valuable[posters] * level, minlength=n)
     group_spam = np.bincount(g, spam, minlength=n).astype(np.int64)
     kept = rng.binomial(group_spam, 1 - np.asarray(fx.get("spam_removal")) * np.ones(n))
     return Posts(
         chat=chat,
         valuable=valuable,
         spam=spam,
+        ritual=ritual,
         group_chat=np.bincount(g, chat, minlength=n),
-        group_valuable=np.bincount(g, valuable, minlength=n) + fx.get("operator_posts"),
+        group_valuable=member_valuable + operator,
+        group_operator=operator,
+        group_ritual=np.bincount(g, ritual, minlength=n),
+        group_fresh=np.bincount(g, (chat + valuable) * m.novelty, minlength=n),
+        group_level=np.divide(expert, member_valuable, out=np.full(n, np.nan), where=member_valuable > 0),
         group_spam=kept,
         spam_posted=int(group_spam.sum()),
         spam_removed=int(group_spam.sum() - kept.sum()),
@@ -130,18 +151,24 @@ def read(c: Community, w: World, fx: Effects, posts: Posts, rng: np.random.Gener
     m, r, pe = c.members, w.reading, c.people
     p, g = m.person, m.group
     spam_kept_share = np.divide(posts.group_spam, np.maximum(np.bincount(g, posts.spam, minlength=c.groups.n), 1))
-    v_other = posts.group_valuable[g] - posts.valuable
+    v_members = posts.group_valuable[g] - posts.group_operator[g] - posts.valuable  # others' valuable posts
+    v_operator = posts.group_operator[g]
     c_other = posts.group_chat[g] - posts.chat
+    r_other = posts.group_ritual[g] - posts.ritual
     s_other = np.maximum(posts.group_spam[g] - posts.spam * spam_kept_share[g], 0)
     seen = np.where(m.muted, r.muted_read_share, 1.0)
-    load = (v_other + c_other + s_other) * seen
+    load = (v_members + v_operator + c_other + r_other + s_other) * seen
     person_load = np.bincount(p, load, minlength=pe.size)
     ratio = person_load / pe.attention  # > 1: more than they can take
     share_read = np.minimum(1.0, 1.0 / np.maximum(ratio, 1e-12))[p] * seen
-    v_read, c_read, s_read = v_other * share_read, c_other * share_read, s_other * share_read
+    # valuable posts are worth less to a reader far from their level (basics bore experts)
+    gap = np.abs(c.expertise(np.arange(len(m)), day, w.posting.expertise_days) - posts.group_level[g])
+    match = np.where(np.isnan(gap), 1.0, 1.0 - r.level_mismatch * np.nan_to_num(gap))
+    v_read = (v_members * match + v_operator) * share_read
+    c_read, s_read = c_other * share_read, s_other * share_read
     interest = pe.interest[p]
     friends = m.ties / (m.ties + w.posting.tie_half)
-    utility = r.value_weight * fx.at("value_boost", g) * saturate(v_read * interest, r.value_half)
+    utility = r.value_weight * saturate(v_read * interest, r.value_half)
     utility += r.chat_weight * (0.3 + 0.7 * friends) * saturate(c_read, r.chat_half)
     utility -= r.spam_weight * s_read
     overload = np.maximum(ratio - 1.0, 0.0)[p]
@@ -151,20 +178,42 @@ def read(c: Community, w: World, fx: Effects, posts: Posts, rng: np.random.Gener
     posted = (posts.chat + posts.valuable) > 0
     others = (posts.group_chat + posts.group_valuable)[g] - posts.chat - posts.valuable
     p_reply = saturate(others, r.reply_half)
-    if fx.touched("newcomer_reply"):
-        p_reply = np.where(day - m.joined < 7, np.minimum(1.0, p_reply + fx.newcomer_reply[g]), p_reply)
+    if fx.touched("newcomer_reply"):  # admins answer the posts of people in their first week (a welcome)
+        p_reply = np.where(c.joined[p] > day - 7, np.minimum(1.0, p_reply + fx.newcomer_reply[g]), p_reply)
     replied = posted & (rng.random(len(m)) < p_reply)
     utility += r.reply_reward * replied
-    if fx.touched("utility_bonus") or fx.touched("person_utility"):
-        utility += fx.at("utility_bonus", g) + fx.at("person_utility", p)
-    return Reading(valuable=v_read, load=load, overload=overload, utility=utility)
+    reward = fx.person_utility[p] if fx.touched("person_utility") else np.zeros(len(m))
+    utility += reward
+    talk = (v_members + v_operator + c_other) * share_read
+    return Reading(valuable=v_read, talk=talk, load=load, overload=overload, utility=utility, reward=reward, replied=replied)
+
+
+def learn(c: Community, w: World, posts: Posts, reading: Reading) -> None:
+    """Novelty: reading renews a share of what is new to a member with the freshness of what they read.
+
+    Members' messages pass on `transfer` of their authors' novelty, the operator's content
+    brings `content`; so talk among the same people wears novelty out and newcomers and
+    new content bring it back (world.novelty).
+    """
+    nv, m = w.novelty, c.members
+    talk = posts.group_chat + posts.group_valuable
+    fresh = nv.transfer * posts.group_fresh + nv.content * posts.group_operator
+    phi = np.divide(fresh, talk, out=np.zeros(len(talk)), where=talk > 0)
+    renewed = -np.expm1(-reading.talk / nv.capacity)
+    m.novelty += renewed * (phi[m.group] - m.novelty)
 
 
 def feel(c: Community, w: World, reading: Reading) -> None:
-    """Satisfaction is a running average of today's utility above aspiration."""
-    s = w.satisfaction
-    m = c.members
-    m.satisfaction += s.learning_rate * (reading.utility - s.aspiration - m.satisfaction)
+    """Satisfaction follows today's utility minus expectations; expectations follow the rewards.
+
+    A member expects `aspiration` (what they could get elsewhere) plus a share
+    `habituation` of the rewards levers have been giving them lately (a running average at
+    rate `adaptation`): the same reward buys less each time, and stopping it leaves members
+    below their new expectations until they readjust.
+    """
+    s, m = w.satisfaction, c.members
+    m.satisfaction += s.learning_rate * (reading.utility - m.expectation - m.satisfaction)
+    m.expectation += s.adaptation * (s.aspiration + s.habituation * reading.reward - m.expectation)
 
 
 def react(c: Community, w: World, fx: Effects, reading: Reading, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -215,10 +264,10 @@ def forward(c: Community, w: World, fx: Effects, reading: Reading, rng: np.rando
     return friend[first], m.group[src[first]], p[src[first]]
 
 
-def friends_inside(c: Community, people: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For each (person, group): friends in the group, and how densely those friends know each other."""
+def friends_in_community(c: Community, people: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each person: friends who are members anywhere in the community, and how densely they know each other."""
     owner, friend = neighbours(c.network, people)
-    inside = c.members.find(friend, groups[owner]) >= 0
+    inside = c.n_groups[friend] > 0
     owner, friend = owner[inside], friend[inside]
     k = np.bincount(owner, minlength=len(people))
     # ties among the friends inside: friend-of-friend pairs that are themselves inside friends
@@ -235,15 +284,17 @@ def friends_inside(c: Community, people: np.ndarray, groups: np.ndarray) -> tupl
 
 
 def invite(c: Community, w: World, fx: Effects, exposures, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
-    """Exposed friends join with a chance that rises with friends inside, with diminishing returns.
+    """Exposed friends join with a chance that rises with their friends in the community, with diminishing returns.
 
+    Friends count wherever they are in the community (Backstrom et al.: friends in the
+    community); the joiner is then placed in the inviter's group, or where there is room.
     Returns (joining people, their group, their inviter, exposures by k, joins by k).
     """
     friend, group, inviter = exposures
     sp = w.spreading
-    k, density = friends_inside(c, friend, group)
-    fit = np.minimum(2.0 * c.people.interest[friend], 2.0) + fx.join_incentive
-    p_join = sp.join_max * saturate(k, sp.join_k_scale) * (1 + sp.connect_bonus * density) * fit * fx.join_boost
+    k, density = friends_in_community(c, friend)
+    fit = np.minimum(2.0 * c.people.interest[friend], 2.0) + sp.gift_fit * fx.join_gift
+    p_join = sp.join_max * saturate(k, sp.join_k_scale) * (1 + sp.connect_bonus * density) * fit
     joins = rng.random(len(friend)) < np.minimum(p_join, 1.0)
     kb = np.minimum(k, K_MAX)
     by_k = np.bincount(kb, minlength=K_MAX + 1), np.bincount(kb[joins], minlength=K_MAX + 1)
@@ -251,6 +302,42 @@ def invite(c: Community, w: World, fx: Effects, exposures, rng: np.random.Genera
     _, first = np.unique(friend[joins], return_index=True)
     pick = np.flatnonzero(joins)[np.sort(first)]
     return friend[pick], group[pick], inviter[pick], *by_k
+
+
+def follow(c: Community, w: World, rows: np.ndarray, to: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Which members asked to move to group `to` go (a split, a tier, a fresh group): a mask over `rows`.
+
+    A member follows if satisfaction plus the pull of friends in the destination (already
+    there or moving too) clears `follow_threshold`; who declines loses the membership.
+    """
+    s, m = w.satisfaction, c.members
+    to = np.asarray(to, np.int64)
+    people = m.person[rows]
+    owner, friend = neighbours(c.network, people)
+    want = friend * Memberships.KEY + to[owner]
+    moving = np.sort(people * Memberships.KEY + to)
+    pos = np.minimum(np.searchsorted(moving, want), max(len(moving) - 1, 0))
+    along = (moving[pos] == want) if len(moving) else np.zeros(len(want), bool)
+    there = m.find(friend, to[owner]) >= 0
+    k = np.bincount(owner[along | there], minlength=len(rows))
+    pull = s.follow_tie_pull * k / (k + w.posting.tie_half)
+    return rng.random(len(rows)) < logistic((m.satisfaction[rows] + pull - s.follow_threshold) / s.softness)
+
+
+def relocate(c: Community, w: World, rows: np.ndarray, to: np.ndarray, day: int, rng: np.random.Generator) -> tuple[int, int]:
+    """Ask members to move; those who follow move with their state, the others leave that group.
+
+    Returns (moved, declined).
+    """
+    rows, to = np.asarray(rows, np.int64), np.asarray(to, np.int64)
+    if not len(rows):
+        return 0, 0
+    go = follow(c, w, rows, to, rng)
+    m = c.members
+    people, source = m.person[rows], m.group[rows]
+    c.leave(m.find(people[~go], source[~go]), day)
+    c.move(m.find(people[go], source[go]), to[go], day)
+    return int(go.sum()), int((~go).sum())
 
 
 def update_groups(c: Community, w: World, fx: Effects, posts: Posts, sizes: np.ndarray, day: int) -> None:
@@ -267,5 +354,5 @@ def update_groups(c: Community, w: World, fx: Effects, posts: Posts, sizes: np.n
     np.clip(norms, 0.0, 1.0, out=norms)
 
 
-__all__ = ["arrivals", "admit", "post", "read", "feel", "react", "forward", "invite", "update_groups",
-           "friends_inside", "NEVER", "OUTSIDE", "INVITED"]
+__all__ = ["arrivals", "admit", "post", "read", "learn", "feel", "react", "forward", "invite", "follow", "relocate",
+           "update_groups", "friends_in_community", "NEVER", "OUTSIDE", "INVITED"]

@@ -90,8 +90,12 @@ class Memberships:
     ties: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
     last_post: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
     posts: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
+    novelty: np.ndarray = field(default_factory=lambda: np.zeros(0, float))  # what is still new to the member here (0-1)
+    expectation: np.ndarray = field(default_factory=lambda: np.zeros(0, float))  # daily utility the member has come to expect
 
-    COLUMNS = ("person", "group", "joined", "muted", "spammer", "satisfaction", "ties", "last_post", "posts")
+    COLUMNS = ("person", "group", "joined", "muted", "spammer", "satisfaction", "ties", "last_post", "posts",
+               "novelty", "expectation")
+    CARRIED = ("person", "satisfaction", "muted", "spammer", "last_post", "posts", "joined", "novelty", "expectation")  # kept by a move
 
     def __len__(self) -> int:
         return len(self.person)
@@ -165,8 +169,10 @@ class Memberships:
 class Community:
     """People, groups and memberships, with the structural changes levers and behaviour use."""
 
-    def __init__(self, population: Population, network: sp.csr_array, norms: float, cap: int, overflow: str):
+    def __init__(self, population: Population, network: sp.csr_array, norms: float, cap: int, overflow: str,
+                 satisfaction: float = 0.0, expectation: float = 0.0):
         n = population.size
+        self.newcomer = {"satisfaction": satisfaction, "expectation": expectation}  # a joiner's state in a new group
         self.people = population
         self.network = network
         self.groups = Groups(norms, cap)
@@ -177,7 +183,9 @@ class Community:
         self.left = np.full(n, NEVER, np.int32)  # day left the community (no group left)
         self.n_groups = np.zeros(n, np.int32)
         self.last_post = np.full(n, NEVER, np.int32)  # last non-spam post, any group
-        self.messages = np.zeros(n, np.int64)  # non-spam messages written
+        self.messages = np.zeros(n, np.int64)  # conversation messages written (no ads, no rituals)
+        self.first_post = np.full(n, NEVER, np.int32)  # day of the first conversation message
+        self.first_replied = np.zeros(n, bool)  # that first post got a reply (Joyce & Kraut's newcomer effect)
         self.depth = np.zeros(n, np.int32)  # invitation depth (0 = came by a channel)
         self.root = np.full(n, -1, np.int64)  # first ancestor in the invitation tree
         self.log: list[tuple[np.ndarray, ...]] = []  # (day, inviter, invitee, group, depth, channel)
@@ -241,7 +249,7 @@ class Community:
         return np.concatenate(placed), np.concatenate(to).astype(np.int64)
 
     def join(self, people: np.ndarray, groups: np.ndarray, day: int, channel: int,
-             inviter: np.ndarray | None = None, satisfaction: float = 0.0) -> np.ndarray:
+             inviter: np.ndarray | None = None) -> np.ndarray:
         """Add memberships (people may already be in other groups); return their rows."""
         people = np.asarray(people, np.int64)
         groups = np.asarray(groups, np.int64)
@@ -257,8 +265,9 @@ class Community:
         rows = self.members.insert({
             "person": people, "group": groups, "joined": np.full(n, day, np.int32),
             "muted": np.zeros(n, bool), "spammer": np.zeros(n, bool),
-            "satisfaction": np.full(n, satisfaction), "ties": np.zeros(n, np.int32),
+            "satisfaction": np.full(n, self.newcomer["satisfaction"]), "ties": np.zeros(n, np.int32),
             "last_post": np.full(n, NEVER, np.int32), "posts": np.zeros(n, np.int32),
+            "novelty": np.ones(n), "expectation": np.full(n, self.newcomer["expectation"]),
         })
         # person columns: first arrival in the community
         first = self.joined[people] == NEVER
@@ -290,7 +299,7 @@ class Community:
     def move(self, rows: np.ndarray, to: np.ndarray, day: int) -> np.ndarray:
         """Move memberships to other groups (a split, a tier, a funnel stage); state carries over."""
         m = self.members
-        keep = {c: getattr(m, c)[rows].copy() for c in ("person", "satisfaction", "muted", "spammer", "last_post", "posts", "joined")}
+        keep = {c: getattr(m, c)[rows].copy() for c in m.CARRIED}
         self._count_ties(rows, -1)
         m.remove(rows)
         new = m.insert({**keep, "group": np.asarray(to, np.int64), "ties": np.zeros(len(rows), np.int32)})

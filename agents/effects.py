@@ -1,9 +1,11 @@
-"""Today's levers: the handles through which the operator's strategies touch behaviour.
+"""Today's levers: what the operator's strategies change in what members have or see.
 
-Each day the model makes a fresh `Effects`, every strategy writes into it (multiply a
-group's posting, post expert content, remove spam, pay ...), and the behaviour rules read
-it. Strategies never reach into the rules, and the rules never know which strategy is on.
-All fields are neutral by default, so no strategy means the bare world.
+Each day the model makes a fresh `Effects`, every strategy writes into it (post content,
+remove ads, pay money, give recognition, ask for a ritual ...), and the behaviour rules
+read it. A handle is something a member receives or sees; how strongly members respond
+to it is a world parameter (world.response and friends), never a number in a lever. No
+handle multiplies posting or writes an outcome. All handles are neutral by default, so
+no strategy means the bare world.
 """
 
 from __future__ import annotations
@@ -14,23 +16,18 @@ import numpy as np
 
 # per-group handles: name -> neutral value
 GROUP = {
-    "post_boost": 1.0,  # x posting of every member of the group
-    "operator_posts": 0.0,  # valuable messages posted by the operator/experts today
-    "value_boost": 1.0,  # x utility members draw from valuable messages
-    "utility_bonus": 0.0,  # + utility today for every member (a welcome, a badge, a summary)
+    "operator_posts": 0.0,  # valuable messages the operator/experts post today (content, digests): counted apart
     "spam_removal": 0.0,  # share of ads deleted before members read them
     "spammer_removal": 0.0,  # daily chance each ad poster is removed from the group
-    "spam_deterrence": 1.0,  # x chance that a dissatisfied member turns to ads
+    "spam_deterrence": 1.0,  # x chance that a dissatisfied member turns to ads (rules seen to be enforced)
     "norm_support": 0.0,  # + per day to the group's norms (rules enforced)
-    "newcomer_reply": 0.0,  # extra chance a newcomer's post gets a reply (first week)
+    "newcomer_reply": 0.0,  # extra chance an admin answers the post of someone in their first week
 }
 # per-person handles
 PERSON = {
-    "person_post_boost": 1.0,  # x posting of this person in all their groups
-    "person_utility": 0.0,  # + utility today (money received, points, recognition)
-    "forward_boost": 1.0,  # x chance this person forwards content (referral reward)
-    "chat_posts": 0.0,  # + expected chit-chat messages today in each of their groups (thanks for a red packet)
-    "valuable_posts": 0.0,  # + expected valuable messages today in each of their groups (a KOL's content)
+    "person_utility": 0.0,  # + utility today, in world units (money x money_utility, recognition, an event)
+    "forward_boost": 1.0,  # x chance this person forwards content (a referral offer, posters), from world parameters
+    "ritual_posts": 0.0,  # + expected ritual messages today in each of their groups (thanks, check-in, introduction)
 }
 
 
@@ -40,8 +37,7 @@ class Effects:
     def __init__(self, n_groups: int, n_people: int):
         self.n_groups, self.n_people = n_groups, n_people
         self._arrays: dict[str, np.ndarray] = {}
-        self.join_boost = 1.0  # x chance an invited friend joins
-        self.join_incentive = 0.0  # + to an invited friend's fit, whatever their interest (a referral reward)
+        self.join_gift = 0.0  # currency an invited friend receives on joining (a referral gift)
         self.money: dict[str, float] = defaultdict(float)
         self.hours: dict[str, float] = defaultdict(float)
 

@@ -1,4 +1,9 @@
-"""The operator: the one agent who pulls levers. It runs each strategy on its days."""
+"""The operator: the one agent who pulls levers. It runs each strategy on its days.
+
+It also runs the groups: every live group costs `world.economy.upkeep_hours` a day and
+every group opened after the launch `setup_hours` once, whoever opened it (overflow, a
+cap, a split, a funnel), so strategies are compared on the same books.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +18,9 @@ from .strategies.base import own_stream
 from .world import World
 
 
+GROUPS = "groups"  # the cost key of running and opening groups
+
+
 class Operator(mesa.Agent):
     """Holds the levers, their random stream and the running cost of operating."""
 
@@ -22,6 +30,7 @@ class Operator(mesa.Agent):
         self.history: list[dict[str, Any]] = []  # daily outcomes so far (triggers read them)
         self.money: dict[str, float] = {}
         self.hours: dict[str, float] = {}
+        self.groups_seen = community.groups.n  # launch groups are set up before day 0
         named: dict[str, int] = {}
         for lever in levers:  # each lever draws from its own stream: adding one never shifts another
             named[lever.key] = named.get(lever.key, 0) + 1
@@ -53,6 +62,9 @@ class Operator(mesa.Agent):
                 book[k] = book.get(k, 0.0) + v
 
     def settle(self, day: int, today: dict[str, Any]) -> None:
+        e, groups = self.world.economy, self.community.groups
+        opened, self.groups_seen = groups.n - self.groups_seen, groups.n
+        self.pay(GROUPS, hours=e.upkeep_hours * int(groups.live.sum()) + e.setup_hours * opened)
         for lever in self.levers:
             lever.settle(self, day, today)
         self.history.append(today)

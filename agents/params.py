@@ -18,13 +18,23 @@ class Params(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
 
 
-def param(default: Any, unit: str, meaning: str, source: str = "assumed", **limits: Any) -> Any:
-    """A documented field: `limits` are pydantic constraints (ge, le, gt, lt)."""
-    return Field(default, description=meaning, json_schema_extra={"unit": unit, "source": source}, **limits)
+KINDS = ("published", "calibrated", "assumed")
+
+
+def param(default: Any, unit: str, meaning: str, source: str = "", kind: str = "assumed", **limits: Any) -> Any:
+    """A documented field: `limits` are pydantic constraints (ge, le, gt, lt).
+
+    `kind` says where the number comes from: `published` (the figure itself is in `source`,
+    which names where), `calibrated` (fitted; `source` names the fitting file) or `assumed`
+    (a plausible choice; `source`, if any, is only the motivation).
+    """
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {KINDS}")
+    return Field(default, description=meaning, json_schema_extra={"unit": unit, "source": source, "kind": kind}, **limits)
 
 
 def describe(model: type[BaseModel], prefix: str = "") -> list[dict[str, Any]]:
-    """Flatten a parameter model into rows: path, default, unit, meaning, source."""
+    """Flatten a parameter model into rows: path, default, unit, meaning, kind, source."""
     rows: list[dict[str, Any]] = []
     for name, field in model.model_fields.items():
         path = f"{prefix}{name}"
@@ -39,6 +49,7 @@ def describe(model: type[BaseModel], prefix: str = "") -> list[dict[str, Any]]:
                 "default": field.default,
                 "unit": extra.get("unit", ""),
                 "meaning": field.description or "",
+                "kind": extra.get("kind", "assumed"),
                 "source": extra.get("source", ""),
             }
         )

@@ -17,6 +17,7 @@ JR = "Joyce & Kraut, JCMC 2006"
 BK = "Backstrom et al., KDD 2006"
 VM = "van Mierlo, JMIR 2014; Nielsen 90-9-1"
 CYD = "China Youth Daily WeChat survey 2020"
+PUB = "published"
 
 
 class Population(Params):
@@ -26,9 +27,9 @@ class Population(Params):
     interest_mean: float = param(0.35, "0-1", "mean interest in the community's topic (Beta distribution)", gt=0, lt=1)
     interest_concentration: float = param(3.0, "-", "Beta concentration of interest: higher = more alike", gt=0)
     sociability_median: float = param(0.006, "posts/day", "median posting propensity of an engaged member in a small active group", gt=0)
-    sociability_sigma: float = param(3.0, "log-sd", "spread of posting propensity (lognormal); makes a few members write most messages", VM, ge=0, le=4)
+    sociability_sigma: float = param(3.0, "log-sd", "spread of posting propensity (lognormal); makes a few members write most messages", f"motivation: {VM} (the paper gives shares, no sigma)", ge=0, le=4)
     sociability_cap: float = param(20.0, "posts/day", "highest posting propensity anyone has (cuts the lognormal tail)", gt=0)
-    attention_median: float = param(150.0, "messages/day", "median number of group messages a person can take a day before feeling overloaded", CYD, gt=0)
+    attention_median: float = param(150.0, "messages/day", "median number of group messages a person can take a day before feeling overloaded", f"motivation: {CYD} (the survey gives shares of respondents, no message count)", gt=0)
     attention_sigma: float = param(0.8, "log-sd", "spread of attention budgets (lognormal)", ge=0, le=3)
     patience_median: float = param(12.0, "days", "median days a dissatisfied member stays before leaving (mean hazard 1/patience)", gt=0)
     patience_sigma: float = param(0.6, "log-sd", "spread of patience (lognormal)", ge=0, le=3)
@@ -41,7 +42,7 @@ class Network(Params):
     kind: Literal["clustered_scale_free", "small_world", "communities", "holme_kim", "edge_list"] = param(
         "clustered_scale_free", "-", "generator: clustered_scale_free (degree-corrected blocks, any size), small_world (Watts-Strogatz), communities (stochastic block model), holme_kim (networkx, small only), edge_list (file)"
     )
-    mean_degree: float = param(12.0, "friends", "mean number of friends per person", "Dunbar layers 5/15/50 (Zhou et al. 2005)", gt=0, le=500)
+    mean_degree: float = param(12.0, "friends", "mean number of friends per person", "motivation: Dunbar layers 5/15/50/150 (Zhou et al. 2005); 12 is not a layer", gt=0, le=500)
     block_size: int = param(20, "people", "size of friend circles (clustered_scale_free); sets clustering", ge=2, le=10_000)
     mixing: float = param(0.3, "share", "share of ties that leave a circle or community", ge=0, le=1)
     degree_exponent: float = param(2.5, "-", "power-law exponent of degree propensity (clustered_scale_free)", gt=2, le=5)
@@ -61,37 +62,53 @@ class Groups(Params):
 
     initial: int = param(1, "groups", "groups open on day 0", ge=1, le=1_000_000)
     initial_members: int = param(300, "members/group", "members placed in each initial group on day 0 (a launch), drawn by interest", ge=0)
-    cap: int = param(500, "members", "platform cap on group size (WeChat: 500)", "WeChat platform limit", ge=2, le=200_000)
+    cap: int = param(500, "members", "platform cap on group size", "WeChat's limit of 500 members per group", PUB, ge=2, le=200_000)
     overflow: Literal["new_group", "turn_away"] = param("new_group", "-", "when every open group is full: open a new group, or turn joiners away")
-    norms: float = param(0.6, "0-1", "initial strength of a group's norms against ads and abuse", "seed 003/004", ge=0, le=1)
+    norms: float = param(0.6, "0-1", "initial strength of a group's norms against ads and abuse", "motivation: seed 003/004 (no number)", ge=0, le=1)
     alive_window: int = param(7, "days", "a group is alive if someone posted on at least one of its last N days", ge=1)
 
 
 class Arrivals(Params):
     """People arriving from outside channels (posters, Q&A sites, partner communities)."""
 
-    per_day: float = param(4.0, "people/day", "expected arrivals from outside channels a day", "seed 004 (channels)", ge=0)
+    per_day: float = param(4.0, "people/day", "expected arrivals from outside channels a day", "motivation: seed 004 (channels)", ge=0)
     interest_bias: float = param(1.0, "-", "channel quality: arrivals are drawn with weight interest^bias (0 = anyone)", ge=0, le=10)
 
 
 class Posting(Params):
-    """How much a member posts: propensity x interest x ties x size x activity x tenure x mood."""
+    """How much a member posts: propensity x interest x ties x size x activity x novelty x mood."""
 
     interest_exponent: float = param(1.0, "-", "posting scales with interest^exponent", ge=0)
-    novelty_boost: float = param(5.0, "x", "extra posting of a newcomer on day 0 (greetings, first questions); decays with tenure", "seed 000 (honeymoon)", ge=0)
-    novelty_days: float = param(3.0, "days", "e-folding time of a newcomer's novelty", "seed 000", gt=0)
-    tie_effect: float = param(1.0, "x", "extra posting with many friends inside the group (saturating)", "seed 000/002 (ties)", ge=0)
+    tie_effect: float = param(1.0, "x", "extra posting with many friends inside the group (saturating)", "motivation: seed 000/002 (ties)", ge=0)
     tie_half: float = param(3.0, "friends", "friends inside at which half the tie effect is reached", gt=0)
-    size_exponent: float = param(0.5, "-", "per-member posting falls as size^-exponent (bystander effect, less than proportional)", "Blair et al. 2005; seed 003", ge=0, le=1)
-    size_ref: float = param(20.0, "members", "group size at which the size effect is 1; smaller groups are capped at 2x", "seed 003 ('under 20')", gt=0)
-    reply_effect: float = param(4.0, "x", "extra posting in a group that talked yesterday (replies beget replies, saturating)", "seed 000", ge=0)
+    size_exponent: float = param(0.5, "-", "per-member posting falls as size^-exponent (bystanders); the demo's verdict is sensitive to it", "motivation: Blair et al. 2005 (groups of 1/2/15/50, 'not in proportion'; no exponent)", ge=0, le=1)
+    size_ref: float = param(20.0, "members", "group size at which the size effect is 1; smaller groups are capped at 2x", "motivation: seed 004 ('90% active in groups under 20', unverified)", gt=0)
+    reply_effect: float = param(4.0, "x", "extra posting in a group that talked yesterday (replies beget replies, saturating)", "motivation: seed 000", ge=0)
     activity_half: float = param(0.2, "messages/member/day", "yesterday's group activity at which ~63% of the reply effect is reached", gt=0)
     mood_weight: float = param(2.0, "-", "how strongly satisfaction scales posting: factor = clip(1 + weight*satisfaction, 0.05, 2)", ge=0)
-    muted_factor: float = param(0.1, "x", "posting of a member who muted the group", "seed 004", ge=0, le=1)
+    muted_factor: float = param(0.1, "x", "posting of a member who muted the group", "motivation: seed 004", ge=0, le=1)
     valuable_base: float = param(0.15, "share", "share of a novice's posts that are valuable to others", ge=0, le=1)
     valuable_expertise: float = param(0.5, "share", "added share of valuable posts at full expertise", ge=0, le=1)
     expertise_days: float = param(90.0, "days", "e-folding time for expertise to grow with tenure", gt=0)
-    spam_rate: float = param(1.5, "ads/day", "ads a day posted by a member who turned to spam", "seed 004", ge=0)
+    spam_rate: float = param(1.5, "ads/day", "ads a day posted by a member who turned to spam", "motivation: seed 004", ge=0)
+
+
+class Novelty(Params):
+    """What a member has not yet heard in a group: new members and new content bring it, repetition uses it up.
+
+    Each membership holds novelty n in [0, 1] (1 on joining). Reading R messages of talk or
+    content today renews a share u = 1 - exp(-R / capacity) of it with the freshness of what
+    was read: n <- (1 - u) n + u phi, where phi = (transfer x the authors' novelty, weighted
+    by their messages, + content x operator posts) / all of them. Posting scales with
+    (1 + effect x n). The honeymoon and its decay come out of this: a launch group of
+    strangers is all news, talk among the same people wears it out, newcomers and expert
+    content bring it back.
+    """
+
+    effect: float = param(5.0, "x", "extra posting of a member to whom everything in the group is new (n = 1)", "motivation: seed 000 (honeymoon; no number)", ge=0)
+    capacity: float = param(30.0, "messages", "messages read that renew ~63% of a member's novelty with the freshness of what they read", ge=1e-6)
+    transfer: float = param(0.7, "share", "share of an author's novelty that their message passes on (below 1: the same people repeat themselves)", ge=0, le=1)
+    content: float = param(1.0, "0-1", "novelty of an operator's or expert's post (new content)", "motivation: seed 000/001 (PGC keeps groups alive)", ge=0, le=1)
 
 
 class Reading(Params):
@@ -99,47 +116,90 @@ class Reading(Params):
 
     value_weight: float = param(1.0, "utility", "most utility a day from valuable messages (saturating)", ge=0)
     value_half: float = param(3.0, "messages", "valuable messages read x interest for ~63% of the value", gt=0)
-    chat_weight: float = param(0.35, "utility", "most utility a day from chit-chat, scaled by friends inside", "seed 000 (offline ties)", ge=0)
+    level_mismatch: float = param(0.5, "-", "value lost per unit of expertise between a reader and the group's valuable posters (basics bore experts, experts lose novices)", "motivation: seed 003/004 (veterans silenced by basics; no number)", ge=0, le=1)
+    chat_weight: float = param(0.35, "utility", "most utility a day from chit-chat, scaled by friends inside", "motivation: seed 000 (offline ties)", ge=0)
     chat_half: float = param(10.0, "messages", "chit-chat messages read for ~63% of its utility", gt=0)
-    spam_weight: float = param(0.04, "utility/ad", "disutility per ad read", "seed 004", ge=0)
-    overload_weight: float = param(0.5, "utility", "disutility per unit of load above attention (load/attention - 1)", CYD, ge=0)
+    spam_weight: float = param(0.04, "utility/ad", "disutility per ad read", "motivation: seed 004", ge=0)
+    overload_weight: float = param(0.5, "utility", "disutility per unit of load above attention (load/attention - 1)", f"motivation: {CYD} (no number)", ge=0)
     muted_read_share: float = param(0.1, "share", "share of a muted group's messages still read", ge=0, le=1)
-    reply_reward: float = param(0.35, "utility", "utility of getting a reply to one's own post", JR, ge=0)
-    reply_half: float = param(4.0, "messages", "others' messages in the group for ~63% chance a post gets a reply", JR, gt=0)
+    reply_reward: float = param(0.35, "utility", "utility of getting a reply to one's own post", f"motivation: {JR} (the paper reports 44% -> 56% posting again; tests/test_domain_figures.py checks it)", ge=0)
+    reply_half: float = param(4.0, "messages", "others' messages in the group for ~63% chance a post gets a reply", ge=0.01)
 
 
 class Satisfaction(Params):
-    """Satisfaction with a group: a running average of daily net utility; drives mute, leave, spam."""
+    """Satisfaction with a group: daily utility against expectations that adapt; drives mute, leave, spam.
+
+    Each membership holds an expectation e (on joining: `aspiration`). Satisfaction s moves
+    toward today's utility minus e; e moves toward `aspiration` plus a share `habituation`
+    of the rewards levers have been giving the member (money, recognition, events). So the
+    same red packet or badge buys less each time (e has risen), and stopping it leaves
+    members below their new expectations until e comes down again.
+    """
 
     initial: float = param(0.3, "utility", "satisfaction on joining (optimism of a newcomer)", ge=-2, le=2)
-    aspiration: float = param(0.3, "utility/day", "daily utility a member expects; below it satisfaction falls", ge=0)
+    aspiration: float = param(0.3, "utility/day", "the least daily utility a member expects (their outside option); expectations start here", ge=0)
+    adaptation: float = param(0.05, "1/day", "how fast expectations move toward the rewards a member has been getting (hedonic adaptation)", "motivation: seed 000/004 (rewards raise expectations; no number)", ge=0, le=1)
+    habituation: float = param(0.8, "share", "share of a regular reward that members come to expect (1 = it stops pleasing altogether)", "motivation: seed 000/004 ('a group that needs red packets to wake is already dead'; no number)", ge=0, le=1)
     learning_rate: float = param(0.15, "1/day", "weight of today in the running average", gt=0, le=1)
     leave_threshold: float = param(-0.1, "utility", "below this a member starts to consider leaving", ge=-2, le=2)
-    softness: float = param(0.08, "utility", "width of the logistic thresholds (mute, leave, spam)", gt=0)
-    mute_rate: float = param(0.15, "1/day", "daily chance to mute at double one's attention (scales with overload)", CYD, ge=0, le=1)
-    silent_mute_rate: float = param(0.01, "1/day", "daily chance to mute a low-value group without overload", "seed 004", ge=0, le=1)
-    spam_threshold: float = param(-0.15, "utility", "below this a member who stays may start posting ads", "seed 004", ge=-2, le=2)
-    spam_turn_rate: float = param(0.004, "1/day", "daily chance to turn to ads, scaled by weak norms", "seed 004", ge=0, le=1)
-    norm_erosion: float = param(0.5, "1/day", "how fast a group's norms erode with its spam share", "seed 003/004", ge=0)
+    softness: float = param(0.08, "utility", "width of the logistic thresholds (mute, leave, spam, follow)", gt=0)
+    mute_rate: float = param(0.15, "1/day", "daily chance to mute at double one's attention (scales with overload)", f"motivation: {CYD} (74.6% mute is a lifetime share, not a daily rate)", ge=0, le=1)
+    silent_mute_rate: float = param(0.01, "1/day", "daily chance to mute a low-value group without overload", "motivation: seed 004", ge=0, le=1)
+    spam_threshold: float = param(-0.15, "utility", "below this a member who stays may start posting ads", "motivation: seed 004", ge=-2, le=2)
+    spam_turn_rate: float = param(0.004, "1/day", "daily chance to turn to ads, scaled by weak norms", "motivation: seed 004", ge=0, le=1)
+    deterrence: float = param(0.5, "share", "share of would-be ad posters deterred in a group where rules are seen to be enforced", "motivation: seed 001/003/004 (rules and admins)", ge=0, le=1)
+    norm_erosion: float = param(0.5, "1/day", "how fast a group's norms erode with its spam share", "motivation: seed 003/004", ge=0)
     norm_recovery: float = param(0.02, "1/day", "how fast norms return to their initial level", ge=0, le=1)
     base_leave_rate: float = param(0.001, "1/day", "leaving for reasons outside the group", ge=0, le=1)
+    follow_threshold: float = param(-0.1, "utility", "a member asked to move to another group (a split, a tier, a fresh group) follows if satisfaction plus the pull of friends who move too clears this", ge=-2, le=2)
+    follow_tie_pull: float = param(0.3, "utility", "pull of friends in the destination group on a member asked to move (saturating in friends, tie_half)", "motivation: seed 000/002 (ties)", ge=0)
+
+
+class Response(Params):
+    """How strongly members respond to what levers give them (money, recognition, rituals, offers).
+
+    A lever changes what members have or see; the size of their response lives here, so it
+    can be swept and calibrated like any other uncertainty.
+    """
+
+    money_utility: float = param(0.02, "utility/currency", "utility of one currency unit received (a red packet, points)", ge=0)
+    thanks_per_grab: float = param(1.0, "messages", "ritual messages (thanks, stickers) a member posts after grabbing a red packet", "motivation: Yuan et al. 2017 (packets raise participation; no number)", ge=0)
+    reciprocity: float = param(0.18, "share", "money sent back to the group within 24 h per unit received", "Yuan et al. 2019, arXiv 1906.09698, abstract: 0.18 per unit received (a marginal causal estimate, used here as a mean pass-through)", PUB, ge=0, le=1)
+    min_return_packet: float = param(1.0, "currency", "smallest packet members bother to send back", gt=0)
+    recognition_utility: float = param(0.3, "utility", "utility of being recognised once: a personal welcome, a quote in a digest, a badge", "motivation: seed 000/001 (respect, belonging)", ge=0)
+    introduction_rate: float = param(0.5, "messages", "expected self-introduction messages of a greeted newcomer (ritual)", "motivation: seed 001 (joining ritual)", ge=0)
+    checkin_rate: float = param(0.02, "probability/day", "daily chance that a keen, content member checks in when check-ins are offered (x min(1, 2 interest) x mood)", "motivation: seed 002/004 (no number)", ge=0, le=1)
+    checkin_streak: float = param(0.7, "probability", "chance of checking in again the day after a check-in (a habit), x mood", ge=0, le=1)
+    event_ties: float = param(3.0, "friends", "new friends an attendee makes among the other attendees of an offline event", "motivation: seed 000/002 (offline ties)", ge=0)
+    event_utility: float = param(0.3, "utility", "utility of attending an offline event, on the day", ge=0)
+    earned_seat_utility: float = param(0.1, "utility/day", "extra utility of a member who passed an entry gate, on each of their first earned_seat_days days (a hard-won seat is valued more)", "motivation: seed 004 (no number)", ge=0)
+    earned_seat_days: int = param(7, "days", "days a hard-won seat feels special", ge=0)
+    unpaid_commitment_days: float = param(30.0, "days", "e-folding time of an unpaid KOL's commitment", gt=0)
+    purchase_engaged: float = param(0.03, "1/day", "daily chance that a member who posted in the last 7 days buys when offered (funnel conversion)", ge=0, le=1)
+    purchase_passive: float = param(0.003, "1/day", "the same for a member who has not posted lately", ge=0, le=1)
+    advocacy: float = param(0.02, "1/day", "daily chance that an engaged buyer becomes an advocate when asked", ge=0, le=1)
+    poster_forwarding: float = param(3.0, "x", "how many times as often a member forwards content when given posters and materials to share", "motivation: seed 004 (fission)", ge=1)
 
 
 class Spreading(Params):
     """Forwarding valuable content outside and joining by invitation (complex contagion)."""
 
-    forward_rate: float = param(0.005, "1/message", "chance per valuable message read (x interest) that a member forwards it", "seed 004 (fission)", ge=0)
+    forward_rate: float = param(0.005, "1/message", "chance per valuable message read (x interest) that a member forwards it", "motivation: seed 004 (fission)", ge=0)
     forward_reach: int = param(3, "friends", "friends outside the group who see a forward", ge=1, le=1000)
-    join_max: float = param(0.1, "probability", "highest chance that an exposed friend joins", BK, ge=0, le=1)
-    join_k_scale: float = param(2.0, "friends", "friends inside at which ~63% of join_max is reached (diminishing returns)", BK, gt=0)
-    connect_bonus: float = param(0.5, "x", "extra joining when the friends inside know each other (their tie density)", BK, ge=0)
+    join_max: float = param(0.1, "probability", "highest chance that an exposed friend joins", ge=0, le=1)
+    join_k_scale: float = param(2.0, "friends", "friends in the community at which ~63% of join_max is reached (diminishing returns)", f"motivation: {BK} (shape only: rises with diminishing returns)", gt=0)
+    connect_bonus: float = param(0.5, "x", "extra joining when the friends in the community know each other (their tie density)", f"motivation: {BK} (direction only)", ge=0)
+    reward_forwarding: float = param(0.4, "x/currency", "extra forwarding per currency unit a member is paid for each friend who joins (1 + this x reward)", "motivation: seed 004 (裂变 rewards; no number)", ge=0)
+    gift_fit: float = param(0.1, "fit/currency", "added to an invited friend's fit per currency unit of a joining gift, whatever their interest", ge=0)
 
 
 class Economy(Params):
-    """Prices that turn operator hours into money."""
+    """Prices that turn operator hours into money, and what every group costs to run."""
 
     currency: str = param("CNY", "-", "currency of all costs")
     hourly_wage: float = param(60.0, "currency/hour", "cost of one operator (admin) hour", ge=0)
+    upkeep_hours: float = param(0.25, "hours/group/day", "operator hours a day to run any live group, whoever opened it (launch, overflow, cap, split)", ge=0)
+    setup_hours: float = param(1.0, "hours", "operator hours to open and set up a group after day 0, whoever opened it", ge=0)
 
 
 class World(Params):
@@ -148,7 +208,9 @@ class World(Params):
     groups: Groups = Groups()
     arrivals: Arrivals = Arrivals()
     posting: Posting = Posting()
+    novelty: Novelty = Novelty()
     reading: Reading = Reading()
     satisfaction: Satisfaction = Satisfaction()
     spreading: Spreading = Spreading()
+    response: Response = Response()
     economy: Economy = Economy()

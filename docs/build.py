@@ -26,13 +26,13 @@ def table(header: list[str], rows: list[list[str]]) -> str:
 
 
 def world_parameters() -> str:
-    """One table per world section: parameter, default, unit, meaning, source."""
+    """One table per world section: parameter, default, unit, meaning, kind, source."""
     out = []
     for section, field in World.model_fields.items():
         rows = describe(field.annotation, f"world.{section}.")
         out.append(f"**`world.{section}`** — {field.annotation.__doc__.strip().splitlines()[0]}\n")
-        out.append(table(["parameter", "default", "unit", "meaning", "source"],
-                         [[f"`{r['path']}`", f"`{r['default']}`", r["unit"], r["meaning"], r["source"]] for r in rows]))
+        out.append(table(["parameter", "default", "unit", "meaning", "kind", "source"],
+                         [[f"`{r['path']}`", f"`{r['default']}`", r["unit"], r["meaning"], r["kind"], r["source"]] for r in rows]))
         out.append("")
     return "\n".join(out).rstrip()
 

@@ -5,12 +5,16 @@ a good question gives members something to answer. Copy this file, change `act`,
 name your class in a scenario:
 
     strategy:
-      - custom: {path: custom_lever.py:DailyTopic, params: {pull: 0.5, every: 2}}
+      - custom: {path: custom_lever.py:DailyTopic, params: {questions: 2, every: 2}}
 
 A lever subclasses `Strategy` and declares its parameters in a `Params` class built on
 `LeverParams` (so the timing keys `days`, `every`, `start`, `stop`, `when` work too).
-It writes today's handles into `fx` (see agents/effects.py: post_boost, operator_posts,
-value_boost, utility_bonus, person_utility, ...) and books its cost with `fx.pay`.
+It changes what members have or see by writing today's handles into `fx` (see
+agents/effects.py: operator_posts, person_utility, ritual_posts, forward_boost, ...) and
+books its cost with `fx.pay`. How strongly members respond is the world's business
+(`op.world`): a lever never multiplies posting or writes an outcome. Here the questions
+are new content for members to read; the world's novelty and reply rules decide how much
+they talk about them.
 The other hooks (`arrange`, `settle`, `report`, ...) are described in
 agents/strategies/base.py.
 """
@@ -27,7 +31,7 @@ class DailyTopic(Strategy):
     key = "daily_topic"  # costs and report figures are stored under this name
 
     class Params(LeverParams):
-        pull: float = param(0.5, "+share", "extra posting in every group on a topic day", "seed 004 (topics)", ge=0)
+        questions: float = param(1.0, "messages", "questions the operator posts in every group on a topic day", "seed 004 (topics)", ge=0)
         hours: float = param(0.5, "hours", "operator hours to prepare and post one topic", ge=0)
 
     def setup(self, op):
@@ -35,8 +39,7 @@ class DailyTopic(Strategy):
 
     def act(self, op, day, fx):
         live = np.flatnonzero(op.community.groups.live)
-        fx.operator_posts[live] += 1  # the question itself is worth reading
-        fx.post_boost[live] *= 1 + self.params.pull
+        fx.operator_posts[live] += self.params.questions  # new content: worth reading, and something to answer
         fx.pay(self.key, hours=self.params.hours)
         self.topics += 1
 

@@ -377,21 +377,33 @@ def _fmt(x: float) -> str:
 
 
 @app.command()
-def params(markdown: Annotated[bool, typer.Option("--markdown", help="print a Markdown table (docs/model.md uses it)")] = False) -> None:
-    """List every world parameter: path, default, unit, meaning and source."""
+def params(
+    markdown: Annotated[bool, typer.Option("--markdown", help="print a Markdown table")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="print a JSON list: path, default, unit, meaning, kind, source")] = False,
+) -> None:
+    """List every world parameter: path, default, unit, meaning, kind and source.
+
+    kind says where the number comes from: `published` (the figure is in the source named),
+    `calibrated` (fitted; the source names the file that fitted it) or `assumed` (a
+    plausible choice; the source, if any, only motivates it). Any of them can be set in a
+    scenario (`world: ...`) or with `--set world.PATH=VALUE`, and swept.
+    """
     rows = describe(World, "world.")
+    if as_json:
+        print(json.dumps(rows, ensure_ascii=False, indent=1, default=str))
+        return
     if markdown:
         out.print(markdown_table(rows), markup=False, highlight=False, soft_wrap=True)
         return
-    t = Table("parameter", "default", "unit", "meaning", "source")
+    t = Table("parameter", "default", "unit", "meaning", "kind", "source")
     for r in rows:
-        t.add_row(r["path"], str(r["default"]), r["unit"], r["meaning"], r["source"])
+        t.add_row(r["path"], str(r["default"]), r["unit"], r["meaning"], r["kind"], r["source"])
     out.print(t)
 
 
 def markdown_table(rows: list[dict]) -> str:
-    lines = ["| parameter | default | unit | meaning | source |", "|---|---|---|---|---|"]
-    lines += [f"| `{r['path']}` | {r['default']} | {r['unit']} | {r['meaning']} | {r['source']} |" for r in rows]
+    lines = ["| parameter | default | unit | meaning | kind | source |", "|---|---|---|---|---|---|"]
+    lines += [f"| `{r['path']}` | {r['default']} | {r['unit']} | {r['meaning']} | {r['kind']} | {r['source']} |" for r in rows]
     return "\n".join(lines)
 
 

@@ -40,7 +40,8 @@ class CommunityModel(mesa.Model):
         people = Population.draw(world.population, self.rngs["population"])
         network = generate(world.network, people.size, self.rngs["network"])
         g = world.groups
-        self.community = c = Community(people, network, g.norms, g.cap, g.overflow)
+        self.community = c = Community(people, network, g.norms, g.cap, g.overflow,
+                                       satisfaction=world.satisfaction.initial, expectation=world.satisfaction.aspiration)
         w = people.interest ** world.arrivals.interest_bias
         self.arrival_weight = np.cumsum(w)
         self._launch()
@@ -61,7 +62,7 @@ class CommunityModel(mesa.Model):
             w = self.arrival_weight
             people = rng.choice(c.people.size, size=n, replace=False, p=np.diff(w, prepend=0) / w[-1])
             groups = np.repeat(np.arange(g.initial), g.initial_members)[:n]
-            c.join(people, groups, 0, INITIAL, satisfaction=self.world.satisfaction.initial)
+            c.join(people, groups, 0, INITIAL)
 
     # ---- one day ---------------------------------------------------------------------------
     def _enter(self, people: np.ndarray, target: np.ndarray, inviter: np.ndarray, channel: int) -> np.ndarray:
@@ -69,7 +70,7 @@ class CommunityModel(mesa.Model):
         ok = rules.admit(c, people, target, r)
         people, target, inviter = people[ok], target[ok], inviter[ok]
         at, groups = c.place(people, target, self.day)
-        return c.join(people[at], groups, self.day, channel, inviter=inviter[at], satisfaction=self.world.satisfaction.initial)
+        return c.join(people[at], groups, self.day, channel, inviter=inviter[at])
 
     def step(self) -> None:
         c, w, day = self.community, self.world, self.day
@@ -85,11 +86,12 @@ class CommunityModel(mesa.Model):
         sizes = c.group_sizes()
         posts = rules.post(c, w, fx, self.rngs["posting"], day, sizes)
         reading = rules.read(c, w, fx, posts, self.rngs["reading"], day, sizes)
+        rules.learn(c, w, posts, reading)
         rules.feel(c, w, reading)
         mutes, leaves, turns = rules.react(c, w, fx, reading, self.rngs["reacting"])
         exposures = rules.forward(c, w, fx, reading, self.rngs["spreading"])
         rules.update_groups(c, w, fx, posts, sizes, day)
-        today = self._measure(posts, mutes, turns, sizes)
+        today = self._measure(posts, reading, mutes, turns, sizes)
         group_row = self._group_row(posts, mutes, sizes) if self.record_groups else None
 
         left_groups = c.members.group[leaves]
@@ -119,13 +121,18 @@ class CommunityModel(mesa.Model):
         self.day += 1
 
     # ---- measurement -----------------------------------------------------------------------
-    def _measure(self, posts: rules.Posts, mutes: np.ndarray, turns: np.ndarray, sizes: np.ndarray) -> dict[str, Any]:
+    def _measure(self, posts: rules.Posts, reading: rules.Reading, mutes: np.ndarray, turns: np.ndarray,
+                 sizes: np.ndarray) -> dict[str, Any]:
+        """Today's outcomes. Conversation only: ritual and operator messages are counted apart."""
         c, day = self.community, self.day
         m = c.members
         talk = posts.chat + posts.valuable
         said = np.flatnonzero(talk)
         spoke = m.person[said]
         np.add.at(c.messages, spoke, talk[said])
+        first = said[c.first_post[spoke] == NEVER]  # a person's first post (a row per group they spoke in)
+        c.first_post[m.person[first]] = day
+        c.first_replied[m.person[first[reading.replied[first]]]] = True
         c.last_post[spoke] = day
         m.last_post[said] = day
         m.posts += talk.astype(np.int32)
@@ -144,7 +151,10 @@ class CommunityModel(mesa.Model):
             "active_ratio": mau / n_members,
             "messages": messages,
             "valuable": int(posts.valuable.sum()),
-            "operator_posts": float(np.sum(posts.group_valuable) - posts.valuable.sum()),
+            "operator_posts": float(np.sum(posts.group_operator)),
+            "ritual": int(posts.ritual.sum()),
+            "answered": int(np.count_nonzero(reading.replied)),  # rows that posted and got a reply
+            "posted": len(said),  # rows that posted
             "spam": posts.spam_posted,
             "spam_removed": posts.spam_removed,
             "spam_share": posts.spam_posted / max(messages + posts.spam_posted, 1),

@@ -30,7 +30,7 @@ class Louder(Strategy):
         strength: float = param(1.0, "+share", "extra posting", ge=0)
 
     def act(self, op, day, fx):
-        fx.post_boost[np.flatnonzero(op.community.groups.live)] *= 1 + self.params.strength
+        fx.person_utility[:] += self.params.strength
         fx.operator_posts[:] += 1
         fx.pay(self.key, hours=1.0)
 

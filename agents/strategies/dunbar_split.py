@@ -9,28 +9,31 @@ into a smaller group knows fewer people there. How the group is cut matters, bec
 friends inside a group make people talk and stay (seed 000/002): `communities` keeps
 tie communities of the in-group network together (Louvain on groups up to
 `louvain_max` members, a reverse Cuthill-McKee order of the tie graph beyond), `tenure`
-moves the newest half, `random` a random half. A share `loss` of the members asked to
-move never join the new group (they drop that membership). Both halves keep the
-group's norms, entry gate, cap, openness and label; a half still over the threshold is
-split again.
+moves the newest half, `random` a random half. Each member asked to move decides
+(`agents.behaviour.follow`): they follow if their satisfaction plus the pull of friends
+moving with them clears `world.satisfaction.follow_threshold`; who declines loses that
+membership. Both halves keep the group's norms, entry gate, cap, openness and label; a
+half still over the threshold is split again.
 
-Expected effect: a higher share of members talking (`active_ratio_final`, `dau_mean`
-rise, fewer mutes); fewer members overall (the move loses some, and invitations into
-smaller groups convert less); admin hours for every extra group.
+Causal path: smaller groups -> fewer messages each member must read (less overload and
+muting) and less bystanding (`world.posting.size_exponent`) -> more of them talk; but
+each half has less to read and fewer friends inside for those cut off from their circle,
+and dissatisfied members asked to move may not follow.
 
-Cost: operator hours per split (open the group, announce, move people) and upkeep hours
-for every group the splits opened, every day it lives.
+Cost: operator hours per split (open the group, announce, move people); every group also
+costs the world's upkeep and setup hours (world.economy), as any group does.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 import networkx as nx
 import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import reverse_cuthill_mckee
 
+from ..behaviour import relocate
 from ..params import param
 from .base import Strategy, register
 from .triggers import LeverParams
@@ -50,15 +53,12 @@ class DunbarSplit(Strategy):
         method: Literal["communities", "tenure", "random"] = param(
             "communities", "-", "who moves to the new group: a tie community of the in-group network (communities), "
             "the newest members (tenure), or anyone (random)", "seed 000/002 (ties)")
-        loss: float = param(0.1, "share", "share of the members asked to move who do not follow (their membership ends)", "assumed", ge=0, le=1)
-        hours_per_split: float = param(2.0, "hours", "operator hours to open the new group, announce and move people", ge=0)
-        upkeep_hours: float = param(0.25, "hours/group/day", "operator hours a day to run each group a split opened", ge=0)
+        hours_per_split: float = param(2.0, "hours", "operator hours to announce a split and move people", ge=0)
         resolution: float = param(1.0, "-", "Louvain resolution (communities): higher = smaller tie communities", gt=0)
         louvain_max: int = param(2000, "members", "largest group split with Louvain; bigger ones are cut along a reverse Cuthill-McKee order of the tie graph", ge=10)
 
     def setup(self, op: "Operator") -> None:
-        self.opened: list[int] = []
-        self.splits = self.moved = self.lost = 0
+        self.splits = self.moved = self.declined = 0
 
     def arrange(self, op: "Operator", day: int) -> None:
         c, p = op.community, self.params
@@ -77,14 +77,10 @@ class DunbarSplit(Strategy):
         movers = c.members.person[rows[self._movers(c, rows)]]
         new = gr.add(day, label=gr.label[g], norms=float(gr.norms[g]), cap=int(gr.cap[g]))
         gr.gate[new], gr.open[new] = gr.gate[g], gr.open[g]
-        lost = self.rng.random(len(movers)) < p.loss
-        c.leave(m.find(movers[lost], np.full(lost.sum(), g)), day)
-        go = movers[~lost]
-        c.move(m.find(go, np.full(len(go), g)), np.full(len(go), new), day)
-        self.opened.append(new)
+        moved, declined = relocate(c, op.world, m.find(movers, np.full(len(movers), g)), np.full(len(movers), new), day, self.rng)
         self.splits += 1
-        self.moved += len(go)
-        self.lost += int(lost.sum())
+        self.moved += moved
+        self.declined += declined
         op.pay(self.key, hours=p.hours_per_split)
         return new
 
@@ -109,13 +105,8 @@ class DunbarSplit(Strategy):
         order = reverse_cuthill_mckee(sub, symmetric_mode=True)
         return np.asarray(order[n - n // 2:], np.int64)
 
-    def settle(self, op: "Operator", day: int, today: dict[str, Any]) -> None:
-        if self.opened:
-            live = op.community.groups.live[self.opened]
-            op.pay(self.key, hours=self.params.upkeep_hours * int(live.sum()))
-
     def report(self, op: "Operator") -> dict[str, float]:
-        return {"splits": self.splits, "moved": self.moved, "lost": self.lost}
+        return {"splits": self.splits, "moved": self.moved, "declined": self.declined}
 
 
 def _balanced_half(parts: list[set[int]]) -> np.ndarray:

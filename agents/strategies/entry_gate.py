@@ -5,13 +5,14 @@ and because a seat that was hard to win is valued more"; a learning group filter
 freeloaders. In the model an applicant passes if their interest, as the operator sees
 it (with noise of sd 0.1), reaches `min_interest`; this holds for outside arrivals and
 invited friends alike, in every group including those opened later. Members who passed
-gain `seat_value` utility a day for their first `seat_days` days. Members already
-inside are not re-examined. On days the trigger does not fire, the door is open again.
+value their seat: world.response.earned_seat_utility a day for their first
+world.response.earned_seat_days days. Members already inside are not re-examined. On
+days the trigger does not fire, the door is open again.
 
-Expected effect: fewer joiners (`joined_total` falls, growth slows) who fit better and
-stay (`retention_d30` rises) — clearest when channels bring anyone (low
-`world.arrivals.interest_bias`). When an ungated launch cohort makes up most joiners,
-`retention_d30` mixes the two and may barely move.
+Causal path: fewer joiners (`joined_total` falls, growth slows) of higher interest, who
+get more from valuable posts and stay (`retention_d30` rises) — clearest when channels
+bring anyone (low world.arrivals.interest_bias). When an ungated launch cohort makes up
+most joiners, `retention_d30` mixes the two and may barely move.
 
 Cost: operator hours per application reviewed (passed or refused).
 """
@@ -38,8 +39,6 @@ class EntryGate(Strategy):
 
     class Params(LeverParams):
         min_interest: float = param(0.4, "0-1", "interest an applicant must show to be let in (the operator sees it with noise, sd 0.1)", "seed 001/004 (门槛)", ge=0, le=1)
-        seat_value: float = param(0.1, "utility/day", "extra utility of a member who passed the gate, on each of their first days (a hard-won seat is valued more)", "seed 004 (size assumed)", ge=0)
-        seat_days: int = param(7, "days", "days the hard-won seat feels special", ge=0)
         hours_per_applicant: float = param(0.05, "hours", "operator hours to review one application", ge=0)
 
     def setup(self, op: "Operator") -> None:
@@ -67,10 +66,10 @@ class EntryGate(Strategy):
         self.saved = None
 
     def act(self, op: "Operator", day: int, fx: "Effects") -> None:
-        p = self.params
-        fresh = np.flatnonzero(day - self.passed <= p.seat_days)
-        if p.seat_value > 0 and len(fresh):
-            fx.person_utility[fresh] += p.seat_value
+        r = op.world.response
+        fresh = np.flatnonzero(day - self.passed <= r.earned_seat_days)
+        if r.earned_seat_utility > 0 and len(fresh):
+            fx.person_utility[fresh] += r.earned_seat_utility
 
     def settle(self, op: "Operator", day: int, today: dict[str, Any]) -> None:
         c = op.community

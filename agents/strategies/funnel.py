@@ -8,20 +8,23 @@ dissolved and its active members carried on. In the model:
 - every group that takes joiners is an acquisition group; it takes joiners for
   `intake_days`, then closes its door (a new acquisition group opens), and is dissolved
   `acquisition_days` after it opened: whoever has not converted is lost to the funnel;
-- each day a member of an acquisition group converts (buys) and moves to a retention
-  group with chance `conversion` if engaged (posted in the last `engaged_days` days),
-  else `passive_conversion`;
-- an engaged member of a retention group becomes an advocate and moves to a sharing
-  group with chance `advocacy` a day; advocates get posters and materials and forward
-  content `share_boost` times as often (referral);
+- each day a member of an acquisition group buys with chance
+  world.response.purchase_engaged if engaged (posted in the last `engaged_days` days),
+  else world.response.purchase_passive, and is invited to a retention group;
+- an engaged member of a retention group, asked to advocate, accepts with chance
+  world.response.advocacy a day and is invited to a sharing group; advocates get posters
+  and materials and forward content world.response.poster_forwarding times as often;
+- an invited member follows or not (agents.behaviour.follow; who declines loses the
+  membership);
 - retention and sharing groups take no joiners from outside; friends invited from them
   land in the current acquisition group.
 
 Per stage the lever reports people who reached it, converted to the next stage, and
 were lost (left the community, or their acquisition group was dissolved) at it.
 
-Expected effect: fewer but more active members (`active_ratio_final` rises,
-`members_final` falls); the report shows where the funnel leaks.
+Causal path: stages sort members by engagement; dissolving acquisition groups removes
+the unconverted for good (counted as people lost in `members_final`, `left_total` and
+retention); posters make advocates forward more. The report shows where the funnel leaks.
 
 Cost: operator hours per funnel group per day.
 """
@@ -32,6 +35,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..behaviour import relocate
 from ..params import param
 from .base import Strategy, register
 from .triggers import LeverParams
@@ -51,11 +55,7 @@ class Funnel(Strategy):
     class Params(LeverParams):
         intake_days: int = param(7, "days", "an acquisition group takes joiners for this many days, then a new one opens", AARRR, ge=1)
         acquisition_days: int = param(21, "days", "an acquisition group is dissolved this many days after it opened", AARRR, ge=1)
-        conversion: float = param(0.03, "1/day", "daily chance that an engaged member of an acquisition group converts (moves to retention)", ge=0, le=1)
-        passive_conversion: float = param(0.003, "1/day", "the same for a member who has not posted lately", ge=0, le=1)
         engaged_days: int = param(7, "days", "a member is engaged if they posted in the last N days", ge=1)
-        advocacy: float = param(0.02, "1/day", "daily chance that an engaged retention member becomes an advocate (moves to sharing)", ge=0, le=1)
-        share_boost: float = param(3.0, "x", "advocates forward content this many times as often (posters, referral materials)", AARRR, ge=1)
         hours_per_group_day: float = param(0.3, "hours", "operator hours per live funnel group per day", ge=0)
 
     def setup(self, op: "Operator") -> None:
@@ -104,7 +104,8 @@ class Funnel(Strategy):
         stage_of = np.full(gr.n, -1, np.int8)
         stage_of[list(self.stage_of)] = list(self.stage_of.values())
         s = stage_of[m.group]
-        up = ((s == 0) & (u < np.where(engaged, p.conversion, p.passive_conversion))) | ((s == 1) & engaged & (u < p.advocacy))
+        r = op.world.response
+        up = ((s == 0) & (u < np.where(engaged, r.purchase_engaged, r.purchase_passive))) | ((s == 1) & engaged & (u < r.advocacy))
         up &= gr.live[m.group] & ~m.spammer
         self._promote(op, np.flatnonzero(up), day)
         for g in self._groups(op, 0):  # acquisition groups: close the door, then dissolve
@@ -135,7 +136,7 @@ class Funnel(Strategy):
             dest = self._seats(op, st + 1, len(who), day)
             already = m.find(who, dest) >= 0
             c.leave(m.find(who[already], src[already]), day)
-            c.move(m.find(who[~already], src[~already]), dest[~already], day)
+            relocate(c, op.world, m.find(who[~already], src[~already]), dest[~already], day, self.rng)
             fresh = self.stage[who] <= st
             self.converted[st] += int(np.count_nonzero(fresh))
 
@@ -164,7 +165,7 @@ class Funnel(Strategy):
         sharing = self._groups(op, 2)
         if sharing:
             advocates = np.unique(m.person[np.isin(m.group, sharing)])
-            fx.forward_boost[advocates] *= p.share_boost
+            fx.forward_boost[advocates] *= op.world.response.poster_forwarding
         live = sum(len(self._groups(op, st)) for st in range(3))
         fx.pay(self.key, hours=p.hours_per_group_day * live)
 

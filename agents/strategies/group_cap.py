@@ -9,10 +9,11 @@ away (`turn_away`, a waiting list that never opens). Groups already above the ca
 their members; groups opened later get the cap too. On days the trigger does not fire,
 the world's cap and overflow rule apply again.
 
-Expected effect: more, smaller groups; a higher share of members talking
-(`active_ratio_final` rises); with `turn_away`, fewer members.
+Causal path: more, smaller groups -> fewer messages to read each (less overload, less
+bystanding) -> more members talk; with `turn_away`, fewer members.
 
-Cost: operator hours to open and set up each group opened while the cap holds.
+Cost: none of its own; every group it makes the community open costs the world's setup
+and upkeep hours (world.economy), as any group does.
 """
 
 from __future__ import annotations
@@ -36,7 +37,6 @@ class GroupCap(Strategy):
     class Params(LeverParams):
         cap: int = param(200, "members", "most members a group may have (below the platform cap)", "seed 003/004 (scale is costly)", ge=2)
         overflow: Literal["new_group", "turn_away"] = param("new_group", "-", "joiners who find every group full: open a new group, or turn them away")
-        hours_per_group: float = param(1.0, "hours", "operator hours to open and set up each new group", ge=0)
 
     def setup(self, op: "Operator") -> None:
         self.saved: tuple[int, str, np.ndarray] | None = None  # the world's rules, restored by `lift`
@@ -69,7 +69,6 @@ class GroupCap(Strategy):
         n = op.community.groups.n
         if self.fired_today(day) and n > self.n_seen:
             self.opened += n - self.n_seen
-            op.pay(self.key, hours=self.params.hours_per_group * (n - self.n_seen))
         self.n_seen = n
 
     def report(self, op: "Operator") -> dict[str, float]:

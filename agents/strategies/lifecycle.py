@@ -6,13 +6,16 @@ numbers fall short, move its active users into a new group and stop wasting time
 dead one. When the lever fires it dissolves every live group that qualifies —
 `dissolve: dead` (no member posted for `dead_days` days; a group is never dead before
 it is `dead_days` old), `aged` (at least `age_days` old) or `all` (use it with `days:`
-for "at a date") — and moves the members who posted in the last `active_days` days
-(ad posters excepted) into fresh groups together, filled up to the cap. Everyone else
-in a dissolved group loses that membership. A fresh group has the world's initial
-norms (ads and broken norms are left behind) and keeps the old group's cap and gate.
+for "at a date") — and invites the members who posted in the last `active_days` days
+(ad posters excepted) into fresh groups together, filled up to the cap; each decides
+whether to follow (agents.behaviour.follow). Everyone else in a dissolved group loses
+that membership. A fresh group has the world's initial norms (ads and broken norms are
+left behind) and keeps the old group's cap and gate.
 
-Expected effect: fewer members, more of them active (`active_ratio_final` rises,
-`members_final` falls).
+Causal path: the quiet are removed (counted as people lost in `members_final`,
+`left_total` and retention, so a share KPI cannot rise by shrinking its denominator
+unnoticed: guard it with `mau_final`); the active keep talking among themselves in a
+group with fresh norms.
 
 Cost: operator hours per group dissolved (announcement, invitations to the new group).
 """
@@ -23,6 +26,7 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
+from ..behaviour import relocate
 from ..params import param
 from .base import Strategy, register
 from .triggers import LeverParams
@@ -74,12 +78,12 @@ class Lifecycle(Strategy):
             g = gr.add(day, label=gr.label[first_group], cap=cap)
             gr.gate[g] = gate
             dest[start:start + cap] = g
-        c.move(m.find(people, source), dest, day)
+        moved, _ = relocate(c, op.world, m.find(people, source), dest, day, self.rng)
         before = len(c.members)
         for g in groups:
             c.dissolve(int(g), day)
         self.dissolved += len(groups)
-        self.moved += len(people)
+        self.moved += moved
         self.dropped += before - len(c.members)
         op.pay(self.key, hours=p.hours_per_group * len(groups))
 

@@ -8,8 +8,8 @@ ads to recover sunk time (seed 004). Admins here:
 - delete a share `spam_removal` of ads before members read them;
 - remove a member who posts ads with a daily chance `spammer_removal` (repeat
   offenders are caught);
-- deter would-be ad posters: the chance a dissatisfied member turns to ads is cut by
-  `deterrence` (visible rules, examples made);
+- enforce rules visibly, which deters would-be ad posters (how much is the world's:
+  world.satisfaction.deterrence);
 - shore up norms by `norm_support` a day (the ad share erodes norms; rules restore them).
 
 Expected effect: a lower `spam_share` (fewer members turn to ads and those who do are
@@ -42,7 +42,6 @@ class Moderation(Strategy):
     class Params(LeverParams):
         spam_removal: float = param(0.8, "share", "share of ads admins delete before members read them", RULES, ge=0, le=1)
         spammer_removal: float = param(0.3, "1/day", "daily chance that a member who posts ads is removed from the group", RULES, ge=0, le=1)
-        deterrence: float = param(0.5, "share", "share of would-be ad posters deterred by rules that are seen to be enforced", RULES, ge=0, le=1)
         norm_support: float = param(0.01, "1/day", "added to a group's norms each day rules are enforced", RULES, ge=0, le=1)
         hours_per_group_day: float = param(0.5, "hours", "admin hours per live group per day", ge=0)
 
@@ -51,6 +50,6 @@ class Moderation(Strategy):
         live = np.flatnonzero(op.community.groups.live)
         fx.spam_removal[live] = np.maximum(fx.spam_removal[live], p.spam_removal)
         fx.spammer_removal[live] = np.maximum(fx.spammer_removal[live], p.spammer_removal)
-        fx.spam_deterrence[live] *= 1 - p.deterrence
+        fx.spam_deterrence[live] *= 1 - op.world.satisfaction.deterrence
         fx.norm_support[live] += p.norm_support
         fx.pay(self.key, hours=p.hours_per_group_day * len(live))

@@ -6,15 +6,15 @@ and a community's liveliness shows in how many come to its events. Seed 002: off
 activities make an app's group feel like a circle of friends. Each live group (or the
 whole community, `per_group: false`) holds an event for up to `capacity` members,
 invited among its members who have not muted it, the more interested first (drawn
-with weight interest). Each attendee makes about `ties_per_attendee` new friends among
-the other attendees: new ties in the social network. Friends inside a group make
+with weight interest). Each attendee makes about world.response.event_ties new friends
+among the other attendees: new ties in the social network. Friends inside a group make
 members post more and enjoy the chat (world.posting.tie_effect,
-world.reading.chat_weight), so the effect outlasts the day. Attending is worth `fun`
-utility on the day. Default schedule: every 30 days, the first on day 14.
+world.reading.chat_weight), so the effect outlasts the day. Attending is worth
+world.response.event_utility on the day. Default schedule: every 30 days, the first on day 14.
 
-Expected effect: attendees stay and talk more than they would have. At community level
-the effect is too small to measure in the default world (30 replications): an event
-reaches a few dozen people a month.
+Causal path: meeting -> new ties -> more friends inside the group -> attendees post more,
+enjoy the chat and stay. An event reaches a few dozen people a month, so community-level
+KPIs move little.
 
 Cost: money per attendee (venue, food) and organiser hours per event.
 """
@@ -45,8 +45,6 @@ class OfflineEvent(Strategy):
         start: int = param(14, "day", "first day the lever may act (default: the first event on day 14)", ge=0)
         capacity: int = param(30, "people", "most attendees per event", ge=2)
         per_group: bool = param(True, "-", "each group holds its own event (false: one event for the whole community)")
-        ties_per_attendee: float = param(3.0, "friends", "new friends an attendee makes among the other attendees", OFFLINE, ge=0)
-        fun: float = param(0.3, "utility", "utility of attending, on the day", OFFLINE, ge=0)
         cost_per_attendee: float = param(50.0, "currency", "venue and food per attendee", ge=0)
         hours_per_event: float = param(6.0, "hours", "organiser hours per event", ge=0)
 
@@ -74,7 +72,7 @@ class OfflineEvent(Strategy):
             k = min(p.capacity, len(crowd))
             who = self.rng.choice(crowd, size=k, replace=False, p=weight / weight.sum())
             i, j = np.triu_indices(k, 1)
-            meet = self.rng.random(len(i)) < min(1.0, p.ties_per_attendee / (k - 1))
+            meet = self.rng.random(len(i)) < min(1.0, op.world.response.event_ties / (k - 1))
             a_all.append(who[i[meet]])
             b_all.append(who[j[meet]])
             came.append(who)
@@ -90,7 +88,7 @@ class OfflineEvent(Strategy):
 
     def act(self, op: "Operator", day: int, fx: "Effects") -> None:
         if len(self.attendees):
-            fx.person_utility[self.attendees] += self.params.fun
+            fx.person_utility[self.attendees] += op.world.response.event_utility
         self.attendees = np.zeros(0, np.int64)
 
     def ever_attended(self) -> np.ndarray:

@@ -2,19 +2,18 @@
 
 Mechanism. Seed 004: fission growth — incentive policies, posters and rewards get
 members to invite their friends; growth spreads along the social network. While the
-reward is offered members forward content `forward_boost` times as often (posters,
-invitation links), and a friend's chance to accept counts the reward too: `join_incentive`
-is added to their fit, whatever their interest in the topic. So more friends join, and
-more of them join for the reward than for the topic: lower-fit joiners who get less out
-of the group and leave sooner. A member earns `reward` per friend who joins, up to
-`max_rewards`; members who have reached it stop forwarding more than usual.
+offer stands a member earns `reward` per friend who joins through them, up to
+`max_rewards`, and an invited friend gets a joining `gift`. How members respond is the
+world's: they forward content 1 + world.spreading.reward_forwarding x `reward` times as
+often (members who have earned the most stop), and a friend's fit counts the gift,
+world.spreading.gift_fit per currency unit, whatever their interest in the topic. So
+more friends join, and more of them for the gift than for the topic.
 
-Expected effect: more joiners by invitation (`joined_total`, `referral_join_share`
-rise), of lower fit: their mean interest falls, so a smaller share of members talks
-(`active_ratio_final` falls) and, where invited joiners outnumber the launch cohort,
-fewer stay (`retention_d30` falls).
+Causal path: money offered -> more forwards -> more invitations; the gift -> lower-fit
+joiners, who get less from the group and leave sooner (`retention_d30` falls where
+invited joiners outnumber the launch cohort).
 
-Cost: the rewards paid.
+Cost: the rewards and gifts paid.
 """
 
 from __future__ import annotations
@@ -41,8 +40,7 @@ class ReferralReward(Strategy):
 
     class Params(LeverParams):
         reward: float = param(5.0, "currency", "paid to a member for each friend who joins through them", FISSION, ge=0)
-        forward_boost: float = param(3.0, "x", "members forward content this many times as often while rewards are offered", FISSION, ge=1)
-        join_incentive: float = param(0.5, "fit", "added to an invited friend's fit (2 x interest, at most 2): the reward draws people with little interest", FISSION, ge=0)
+        gift: float = param(5.0, "currency", "given to each invited friend who joins (a coupon, a gift)", FISSION, ge=0)
         max_rewards: int = param(20, "invitations", "most rewarded invitations per member", ge=0)
 
     def setup(self, op: "Operator") -> None:
@@ -54,8 +52,8 @@ class ReferralReward(Strategy):
     def act(self, op: "Operator", day: int, fx: "Effects") -> None:
         p = self.params
         eager = np.flatnonzero(self.earned < p.max_rewards)
-        fx.forward_boost[eager] *= p.forward_boost
-        fx.join_incentive += p.join_incentive
+        fx.forward_boost[eager] *= 1 + op.world.spreading.reward_forwarding * p.reward
+        fx.join_gift += p.gift
 
     def settle(self, op: "Operator", day: int, today: dict[str, Any]) -> None:
         c, p = op.community, self.params
@@ -69,8 +67,9 @@ class ReferralReward(Strategy):
                 self.earned += paid
                 total = int(paid.sum())
                 self.rewarded += total
-                if total:
-                    op.pay(self.key, money=p.reward * total)
+                gifts = int(np.count_nonzero(inviters >= 0))
+                if total or gifts:
+                    op.pay(self.key, money=p.reward * total + p.gift * gifts)
         self.logged = len(c.log)
 
     def report(self, op: "Operator") -> dict[str, float]:

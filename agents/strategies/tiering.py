@@ -8,14 +8,13 @@ tenure, so beginners are promoted over time) and moves members whose tier differ
 their group's into a group of their tier (the first with room; a new one if none).
 Groups that exist when the lever first fires, and groups opened later to take joiners,
 are entry groups of the lowest tier; higher-tier groups take no joiners from outside
-(joiners land in an entry group and are routed the next day). A share `loss` of the
-members asked to move do not follow. In a group of one level, content fits its readers:
-members draw `fit_gain` more value from valuable messages there — an assumed size for
-the effect the seed describes; the sorting itself also concentrates experts' valuable
-posts in the advanced groups.
+(joiners land in an entry group and are routed the next day). Each member asked to move
+decides whether to follow (agents.behaviour.follow); who declines loses that membership.
 
-Expected effect: more members talking (`dau_mean`, `active_ratio_final` rise), experts
-together in advanced groups.
+Causal path: groups of one level -> valuable posts closer to each reader's level, so
+worth more to them (world.reading.level_mismatch: basics bore experts, expert talk loses
+novices) -> more satisfied members who post and stay; experts' valuable posts
+concentrate in the advanced groups.
 
 Cost: operator minutes per member moved (assessment, invitation).
 """
@@ -26,12 +25,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..behaviour import relocate
 from ..params import param
 from .base import Strategy, register
 from .triggers import LeverParams
 
 if TYPE_CHECKING:
-    from ..effects import Effects
     from ..operator import Operator
 
 TIERS = "seed 002/004 (初/中/高阶 groups)"
@@ -44,15 +43,13 @@ class Tiering(Strategy):
 
     class Params(LeverParams):
         levels: list[float] = param([0.5], "expertise 0-1", "expertise boundaries between tiers: [0.5] = beginner / advanced", TIERS)
-        fit_gain: float = param(0.2, "+share", "extra value members draw from valuable messages in a group of one level (assumed size)", TIERS, ge=0)
         noise: float = param(0.1, "expertise", "error of the operator's assessment of a member's expertise (sd, fixed per person)", ge=0)
-        loss: float = param(0.05, "share", "share of the members asked to move who do not follow", ge=0, le=1)
         minutes_per_move: float = param(2.0, "minutes", "operator minutes per member moved", ge=0)
 
     def setup(self, op: "Operator") -> None:
         self.tier_of: dict[int, int] = {}
         self.error = self.rng.normal(0.0, self.params.noise, op.community.people.size)
-        self.moved = self.lost = self.promoted = 0
+        self.moved = self.declined = self.promoted = 0
         lv = sorted(self.params.levels)
         self.names = NAMES.get(len(lv) + 1) or tuple(f"tier{i}" for i in range(len(lv) + 1))
 
@@ -71,9 +68,6 @@ class Tiering(Strategy):
             return
         people, source, target = m.person[wrong], m.group[wrong], want[wrong]
         self.promoted += int(np.count_nonzero(target > tier_of[source]))
-        lost = self.rng.random(len(wrong)) < p.loss
-        c.leave(m.find(people[lost], source[lost]), day)
-        people, source, target = people[~lost], source[~lost], target[~lost]
         to = np.full(len(people), -1, np.int64)
         for t in np.unique(target):
             idx = np.flatnonzero(target == t)
@@ -86,9 +80,9 @@ class Tiering(Strategy):
         already |= twice
         c.leave(m.find(people[already], source[already]), day)
         go = ~already
-        c.move(m.find(people[go], source[go]), to[go], day)
-        self.lost += int(lost.sum())
-        self.moved += int(go.sum())
+        moved, declined = relocate(c, op.world, m.find(people[go], source[go]), to[go], day, self.rng)
+        self.moved += moved
+        self.declined += declined
         op.pay(self.key, hours=p.minutes_per_move / 60 * len(wrong))
 
     def _seats(self, op: "Operator", tier: int, n: int, day: int) -> np.ndarray:
@@ -112,11 +106,5 @@ class Tiering(Strategy):
             n -= take
         return np.concatenate(out) if out else np.zeros(0, np.int64)
 
-    def act(self, op: "Operator", day: int, fx: "Effects") -> None:
-        if self.tier_of and self.params.fit_gain:
-            tiered = np.fromiter(self.tier_of, np.int64)
-            tiered = tiered[op.community.groups.live[tiered]]
-            fx.value_boost[tiered] *= 1 + self.params.fit_gain
-
     def report(self, op: "Operator") -> dict[str, float]:
-        return {"moved": self.moved, "promoted": self.promoted, "lost": self.lost}
+        return {"moved": self.moved, "promoted": self.promoted, "declined": self.declined}

@@ -3,15 +3,14 @@
 Mechanism. Seed 001: a joining ritual builds belonging (仪式感, 归属感). Joyce & Kraut
 (JCMC 2006): newcomers whose first post got a reply came back to post again 56% of the
 time, against 44% without one. The admin greets each newcomer personally on their first
-day (worth `greeting` utility) and asks them to introduce themselves (`introduce`
-expected messages that day — the usual "新人请自我介绍"); during their first week the
-admin makes sure their posts get answered: the chance a newcomer's post gets a reply
-rises by `reply` (a reply is worth `world.reading.reply_reward`).
+day (recognition: world.response.recognition_utility) and asks them to introduce
+themselves (the usual "新人请自我介绍": world.response.introduction_rate ritual messages,
+counted in `ritual_messages_total`, not in conversation); during their first week the
+admin answers their posts: the chance a newcomer's post gets a reply rises by `reply`
+(a reply is worth world.reading.reply_reward).
 
-Expected effect: newcomers speak (`active_ratio_final` rises: more members have posted
-lately). Retention moves little in the default world: a newcomer's optimism
-(`world.satisfaction.initial`) lasts weeks, so one good first day changes less than it
-did in Joyce & Kraut's forums.
+Causal path: recognition and replies -> utility -> satisfaction -> newcomers post again
+and stay. Introductions add to the reading load but are not conversation.
 
 Cost: operator minutes per newcomer (greeting, answering).
 """
@@ -40,8 +39,6 @@ class Welcome(Strategy):
 
     class Params(LeverParams):
         reply: float = param(0.5, "probability", "extra chance that a newcomer's post in their first week gets a reply", JK, ge=0, le=1)
-        greeting: float = param(0.3, "utility", "utility of a personal welcome on one's first day", "seed 001 (belonging)", ge=0)
-        introduce: float = param(0.5, "messages", "expected messages a greeted newcomer posts to introduce themselves", "seed 001 (joining ritual)", ge=0)
         minutes_per_newcomer: float = param(5.0, "minutes", "operator minutes per newcomer (greeting, answering)", ge=0)
 
     def setup(self, op: "Operator") -> None:
@@ -51,12 +48,12 @@ class Welcome(Strategy):
         self.count = 0
 
     def act(self, op: "Operator", day: int, fx: "Effects") -> None:
-        c, p = op.community, self.params
+        c, p, r = op.community, self.params, op.world.response
         live = np.flatnonzero(c.groups.live)
         fx.newcomer_reply[live] = np.minimum(1.0, fx.newcomer_reply[live] + p.reply)
         new = self._newcomers(c)
-        fx.person_utility[new] += p.greeting
-        fx.chat_posts[new] += p.introduce
+        fx.person_utility[new] += r.recognition_utility
+        fx.ritual_posts[new] += r.introduction_rate
         self.greeted[new] = True
         self.count += len(new)
         fx.pay(self.key, hours=p.minutes_per_newcomer / 60 * len(new))
