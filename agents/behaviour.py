@@ -174,10 +174,13 @@ def read(c: Community, w: World, fx: Effects, posts: Posts, rng: np.random.Gener
     overload = np.maximum(ratio - 1.0, 0.0)[p]
     over = np.flatnonzero(overload)  # only the overloaded pay for it (the others' term is exactly 0)
     utility[over] -= r.overload_weight * overload[over] * np.divide(load[over], person_load[p[over]], out=np.zeros(len(over)), where=load[over] > 0)
-    # a post that gets a reply is rewarded (Joyce & Kraut: replies bring newcomers back)
-    posted = (posts.chat + posts.valuable) > 0
-    others = (posts.group_chat + posts.group_valuable)[g] - posts.chat - posts.valuable
-    p_reply = saturate(others, r.reply_half)
+    # a post that gets a reply is rewarded (Joyce & Kraut: replies bring newcomers back).
+    # Replies are others' messages spread over the day's posts: a post in a group where
+    # only its author spoke goes unanswered, one among many others' messages rarely does.
+    own = posts.chat + posts.valuable
+    posted = own > 0
+    talk = (posts.group_chat + posts.group_valuable - posts.group_operator)[g]
+    p_reply = -np.expm1(-r.replies_per_message * np.divide(talk - own, talk, out=np.zeros(len(m)), where=talk > 0))
     if fx.touched("newcomer_reply"):  # admins answer the posts of people in their first week (a welcome)
         p_reply = np.where(c.joined[p] > day - 7, np.minimum(1.0, p_reply + fx.newcomer_reply[g]), p_reply)
     replied = posted & (rng.random(len(m)) < p_reply)

@@ -123,7 +123,7 @@ class Reading(Params):
     overload_weight: float = param(0.5, "utility", "disutility per unit of load above attention (load/attention - 1)", f"motivation: {CYD} (no number)", ge=0)
     muted_read_share: float = param(0.1, "share", "share of a muted group's messages still read", ge=0, le=1)
     reply_reward: float = param(0.35, "utility", "utility of getting a reply to one's own post", f"motivation: {JR} (the paper reports 44% -> 56% posting again; tests/test_domain_figures.py checks it)", ge=0)
-    reply_half: float = param(4.0, "messages", "others' messages in the group for ~63% chance a post gets a reply", ge=0.01)
+    replies_per_message: float = param(0.9, "replies", "replies a post draws per message of others' in the group that day (spread over the day's posts): chance of a reply = 1 - exp(-this x others' share of the day's talk)", "motivation: Burke et al. 2007 (about 40% of thread starters got no reply; tests/test_domain_figures.py checks it)", ge=0)
 
 
 class Satisfaction(Params):

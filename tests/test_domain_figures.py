@@ -1,82 +1,154 @@
-"""The default model against the published figures in DOMAIN.md (tolerances stated per test).
+"""The default model against the published figures in DOMAIN.md, with the published numbers.
 
-Each check pools a few replications of a small world; `-m slow` reruns them on more.
+Each test measures an output that no single equation of the model states, pools a few
+replications of the default world (5,000 people, 90 days) and compares it with the
+published figure within the tolerance stated in its docstring. Where the model misses,
+the test is an expected failure (`xfail(strict=True)`: it must keep failing until the
+model is fixed, and then the marker must go) and the gap is listed in docs/model.md,
+"Known gaps". A threshold is never moved below the published value to make a test pass.
+`make test-slow` repeats the passing checks on more replications.
 """
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
-import pandas as pd
 import pytest
 
+from agents import strategies
+from agents.community import NEVER
+from agents.world import World
+from sim.model import CommunityModel
 from sim.outcomes import measure
 
-from .conftest import run, small_world
-
+DAYS = 90
 REPS = 4
+DEFAULT = {"population": {"size": 5000}}
 
 
-def pooled(world, reps=REPS, days=60, first_seed=1):
-    return [run(world, seed=first_seed + r, days=days) for r in range(reps)]
+@lru_cache(maxsize=None)
+def default_run(seed: int, levers: str = "") -> CommunityModel:
+    items = [{levers: {}}] if levers else []
+    return CommunityModel(World.model_validate(DEFAULT), strategies.build(items), seed=seed).run(DAYS)
 
 
-@pytest.mark.parametrize("reps", [REPS, pytest.param(16, marks=pytest.mark.slow)])
-def test_joining_rises_with_friends_inside_with_diminishing_returns(reps):
-    """Backstrom et al. 2006: P(join | k friends inside) rises with k and levels off."""
-    w = small_world(population={"size": 5000}, spreading={"forward_rate": 0.03})
-    models = pooled(w, reps=reps)
-    exposed = sum(m.exposed_by_k for m in models)
-    joined = sum(m.joined_by_k for m in models)
-    p = joined[1:5] / exposed[1:5]  # k = 1..4
-    se = np.sqrt(p * (1 - p) / exposed[1:5])
-    assert exposed[1:5].min() > 50
-    assert p[1] - p[0] > 2 * np.hypot(se[0], se[1])  # 2 friends beat 1, beyond noise
-    assert p[3] > p[0]
-    assert p[3] / p[0] < 3.0  # far from proportional to k: diminishing returns
+def runs(reps: int = REPS, levers: str = "") -> list[CommunityModel]:
+    return [default_run(s, levers) for s in range(1, reps + 1)]
+
+
+def message_shares(model: CommunityModel) -> tuple[float, float, float]:
+    """Share of people who ever joined and never posted; message shares of the top 1% and the next 9%."""
+    c = model.community
+    msgs = np.sort(c.messages[c.ever])[::-1]
+    n = len(msgs)
+    return float(np.mean(msgs == 0)), msgs[: max(1, n // 100)].sum() / msgs.sum(), msgs[n // 100: n // 10].sum() / msgs.sum()
+
+
+GAP = "docs/model.md, Known gaps: "
+
+
+@pytest.mark.xfail(strict=True, reason=GAP + "participation inequality — about 62% never post (published: more than 75%)")
+def test_fewer_than_a_quarter_ever_post():
+    """van Mierlo 2014 (63,990 members): fewer than 25% ever posted, so at least 75% never did."""
+    never = np.mean([message_shares(m)[0] for m in runs()])
+    assert never >= 0.75, never
+
+
+@pytest.mark.xfail(strict=True, reason=GAP + "participation inequality — the top 1% write about 60% (published: 74.7%)")
+def test_top_one_percent_write_three_quarters():
+    """van Mierlo 2014: the top 1% wrote 74.7% of messages. Tolerance: 5 points."""
+    top1 = np.mean([message_shares(m)[1] for m in runs()])
+    assert abs(top1 - 0.747) <= 0.05, top1
+
+
+@pytest.mark.xfail(strict=True, reason=GAP + "participation inequality — the next 9% write about 33% (published: 24.0%)")
+def test_next_nine_percent_write_a_quarter():
+    """van Mierlo 2014: the next 9% wrote 24.0% of messages. Tolerance: 5 points."""
+    next9 = np.mean([message_shares(m)[2] for m in runs()])
+    assert abs(next9 - 0.240) <= 0.05, next9
 
 
 @pytest.mark.parametrize("reps", [REPS, pytest.param(12, marks=pytest.mark.slow)])
-def test_participation_is_unequal(reps):
-    """van Mierlo 2014 / 90-9-1: most members never post; the top 10% write most messages."""
-    models = pooled(small_world(population={"size": 5000}), reps=reps, days=90)
+def test_about_forty_percent_of_posts_go_unanswered(reps):
+    """Burke, Joyce, Kim, Anand & Kraut 2007 (99 Usenet groups): about 40% of thread-starting
+    messages got no reply. Measured: posting member-days with no reply. Tolerance: 8 points."""
+    unanswered = [1 - sum(d["answered"] for d in m.daily) / sum(d["posted"] for d in m.daily) for m in runs(reps)]
+    assert abs(np.mean(unanswered) - 0.40) <= 0.08, unanswered
+
+
+def newcomer_return(models: list[CommunityModel]) -> tuple[float, float]:
+    """Share of people whose first post got a reply / got none who posted again (first posts
+    at least 14 days before the end, so that there was time to come back)."""
+    again, replied = [], []
     for m in models:
         c = m.community
-        msgs = np.sort(c.messages[c.ever])[::-1]
-        assert (msgs == 0).mean() > 0.5  # more than half never posted
-        assert msgs[: len(msgs) // 10].sum() / msgs.sum() > 0.8  # top 10% write > 80%
-        assert measure(m)["message_gini"] > 0.85
+        seen = (c.first_post != NEVER) & (c.first_post < m.day - 14)
+        again.append(c.last_post[seen] > c.first_post[seen])
+        replied.append(c.first_replied[seen])
+    again, replied = np.concatenate(again), np.concatenate(replied)
+    return float(again[replied].mean()), float(again[~replied].mean())
 
 
-@pytest.mark.parametrize("reps", [REPS, pytest.param(16, marks=pytest.mark.slow)])
-def test_honeymoon_then_decay(reps):
-    """Seed 000: lively first days, quiet after a week: week-3 DAU below 80% of week-1 DAU on average."""
-    models = pooled(small_world(population={"size": 5000}), reps=reps, days=21)
-    week = np.array([[np.mean([d["dau"] for d in m.daily[i * 7:(i + 1) * 7]]) for i in range(3)] for m in models])
-    assert week[:, 2].mean() < 0.8 * week[:, 0].mean()
+@pytest.mark.xfail(strict=True, reason=GAP + "newcomer effect — a reply to a first post barely changes whether newcomers post again (published: +12 points)")
+def test_a_reply_to_a_newcomers_first_post_brings_them_back():
+    """Joyce & Kraut 2006: newcomers whose first post got a reply posted again 56% of the time,
+    against 44% without one: +12 points. Tolerance: the model's difference within 6 points of 12."""
+    with_reply, without = newcomer_return(runs())
+    assert abs((with_reply - without) - 0.12) <= 0.06, (with_reply, without)
 
 
-def test_overload_raises_mutes():
-    """CYD 2020: group messages disturb people and they mute. Less attention -> more muting (paired seeds)."""
-    lo = small_world(population={"attention_median": 20})
-    hi = small_world(population={"attention_median": 400})
-    diffs = [measure(run(lo, seed=s))["muted_share_final"] - measure(run(hi, seed=s))["muted_share_final"] for s in range(REPS)]
-    assert min(diffs) > 0
+@pytest.mark.xfail(strict=True, reason=GAP + "muting — about 44% of members mute their group (survey: 74.6% mute groups, of people in 10-30 groups)")
+def test_three_quarters_mute_groups():
+    """China Youth Daily 2020 (2,002 WeChat users): 74.6% mute groups. Measured: members who
+    muted their group by day 90. Tolerance: 10 points."""
+    muted = np.mean([measure(m)["muted_share_final"] for m in runs()])
+    assert abs(muted - 0.746) <= 0.10, muted
 
 
-def test_per_member_posting_falls_with_group_size_but_not_in_proportion():
-    """Bystander effect (Blair et al. 2005): per-member posts fall with size; group totals still rise."""
+@pytest.mark.xfail(strict=True, reason=GAP + "leaving — about 19% of people who joined have left by day 90 (survey: 38.4% actively leave groups)")
+def test_over_a_third_leave_groups():
+    """China Youth Daily 2020: 38.4% actively leave groups. Measured: people who ever joined
+    and left the community by day 90. Tolerance: 10 points."""
+    left = np.mean([measure(m)["left_total"] / measure(m)["joined_total"] for m in runs()])
+    assert abs(left - 0.384) <= 0.10, left
+
+
+@pytest.mark.xfail(strict=True, reason=GAP + "red packets — weekly packets do not raise conversation in the default world (published: they raise participation)")
+def test_red_packets_raise_participation():
+    """Yuan et al. 2017 (61M packets): red packets raise group participation. Direction only
+    (no number to compare): weekly packets raise dau_mean in every one of 4 paired runs."""
+    lifts = [measure(a)["dau_mean"] - measure(b)["dau_mean"] for a, b in zip(runs(levers="red_packet"), runs())]
+    assert min(lifts) > 0, lifts
+
+
+@pytest.mark.parametrize("reps", [REPS, pytest.param(12, marks=pytest.mark.slow)])
+def test_joining_rises_with_friends_in_the_community_with_diminishing_returns(reps):
+    """Backstrom et al. 2006: the chance to join rises with the number of friends in the
+    community, with diminishing returns (the paper's curve; shape only, no number is
+    compared). Measured over every exposure of the runs, so placement, one invitation per
+    person a day and tie density all enter: P(2) > P(1) beyond 2 s.e., and the step from
+    3 to 4 friends is smaller than the step from 1 to 2."""
+    models = runs(reps)
+    exposed = sum(m.exposed_by_k for m in models)[1:5]
+    joined = sum(m.joined_by_k for m in models)[1:5]
+    assert exposed.min() > 50
+    p = joined / exposed
+    se = np.sqrt(p * (1 - p) / exposed)
+    assert p[1] - p[0] > 2 * np.hypot(se[0], se[1])
+    assert p[3] - p[2] < p[1] - p[0]
+
+
+def test_bigger_audiences_reply_less_per_person_but_not_in_proportion():
+    """Blair, Thompson & Wuensch 2005: a request seen by more people gets fewer replies per
+    person, not in proportion to group size. Ten groups of 30 against one of 300 (closed,
+    same people count): per-member posting is lower in the big group, group totals higher."""
     def rates(groups, members):
-        w = small_world(groups={"initial": groups, "initial_members": members}, arrivals={"per_day": 0},
-                        spreading={"forward_rate": 0.0})
-        per_member, per_group = [], []
-        for s in range(REPS):
-            m = run(w, seed=s, days=30)
-            msgs = sum(d["messages"] for d in m.daily)
-            per_member.append(msgs / (groups * members * 30))
-            per_group.append(msgs / (groups * 30))
-        return np.mean(per_member), np.mean(per_group)
+        w = World.model_validate({"population": {"size": 3000}, "groups": {"initial": groups, "initial_members": members},
+                                  "arrivals": {"per_day": 0}, "spreading": {"forward_rate": 0.0}})
+        msgs = np.mean([sum(d["messages"] for d in CommunityModel(w, seed=s).run(30).daily) for s in range(REPS)])
+        return msgs / (groups * members), msgs / groups
 
-    small_m, small_g = rates(10, 30)
-    big_m, big_g = rates(1, 300)
-    assert big_m < small_m
-    assert big_g > small_g
+    small_member, small_group = rates(10, 30)
+    big_member, big_group = rates(1, 300)
+    assert big_member < small_member and big_group > small_group
