@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 from pathlib import Path
 
-from agents.params import describe
+from agents.params import KINDS, describe
 from agents.world import World
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,8 +27,29 @@ def test_generated_blocks_are_current():
             assert build.render(text) == text, f"{path.name} is out of date: run `make docs`"
 
 
-def test_every_world_parameter_has_unit_meaning_source_and_a_row_in_model_md():
+def test_every_world_parameter_has_unit_meaning_provenance_and_a_row_in_model_md():
+    """A number is `published` or `calibrated` only with a source that names where; an
+    `assumed` one may name what motivated it, but never as if it were a citation."""
     text = (ROOT / "docs" / "model.md").read_text(encoding="utf-8")
     for row in describe(World, "world."):
-        assert row["unit"] and row["meaning"] and row["source"], row["path"]
+        assert row["unit"] and row["meaning"], row["path"]
+        assert row["kind"] in KINDS, row["path"]
+        if row["kind"] == "assumed":
+            assert not row["source"] or row["source"].startswith("motivation:"), row["path"]
+        else:
+            assert row["source"], row["path"]
         assert f"`{row['path']}`" in text, row["path"]
+
+
+def test_params_json_lists_every_world_parameter_with_its_provenance():
+    from typer.testing import CliRunner
+
+    from sim.cli import app
+
+    out = CliRunner().invoke(app, ["params", "--json"])
+    assert out.exit_code == 0
+    rows = json.loads(out.stdout)
+    assert [r["path"] for r in rows] == [r["path"] for r in describe(World, "world.")]
+    assert all(set(r) == {"path", "default", "unit", "meaning", "kind", "source"} for r in rows)
+    published = {r["path"] for r in rows if r["kind"] == "published"}
+    assert "world.response.reciprocity" in published and "world.population.attention_median" not in published

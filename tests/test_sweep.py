@@ -88,11 +88,11 @@ design: lhs
 samples: 5
 parameters:
   arms.capped.strategy.0.dunbar_split.threshold: {low: 20, high: 200}
-  arms.capped.strategy.0.dunbar_split.loss: {low: 0, high: 0.5}
+  arms.capped.strategy.0.dunbar_split.hours_per_split: {low: 0, high: 5}
 """)
     study = load_experiment(f)
     assert all(isinstance(p["arms.capped.strategy.0.dunbar_split.threshold"], int) for p in study.points)
-    assert all(isinstance(p["arms.capped.strategy.0.dunbar_split.loss"], float) for p in study.points)
+    assert all(isinstance(p["arms.capped.strategy.0.dunbar_split.hours_per_split"], float) for p in study.points)
     assert study.loaded[0].arms["open"].strategy == []  # the other arm is untouched
 
 

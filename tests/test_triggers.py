@@ -73,7 +73,7 @@ def test_a_conditional_lever_acts_only_while_the_condition_holds():
     """Red packets `when: dau below 33`: a packet on exactly the days after a day with fewer than 33 posters."""
     model = CommunityModel(WORLD, strategies.build([{"red_packet": {"every": 1, "when": {"metric": "dau", "below": 33}}}]), seed=3).run(40)
     lever = model.operator.levers[0]
-    packet_days = [d for d, (operator, _) in lever.grabbed.items() if operator > 0]
+    packet_days = lever.dropped_on
     quiet = [d for d in range(1, 40) if model.daily[d - 1]["dau"] < 33]
     assert packet_days == quiet and 0 < len(quiet) < 39
 

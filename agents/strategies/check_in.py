@@ -7,7 +7,8 @@ run on daily 打卡 (seed 004). While the lever runs, members are offered a chec
 Whether they check in is theirs to decide (world.response): a keen member who has a
 group at hand (not muted everywhere) checks in with chance `checkin_rate` x
 min(1, 2 x interest) x mood, and again the next day with chance `checkin_streak` x
-mood, where mood is the posting factor of their satisfaction (world.posting.mood_weight).
+min(1, mood), where mood is the posting factor of their satisfaction
+(world.posting.mood_weight): the unhappy break their streaks.
 A check-in earns points worth `point_value` (money to the member:
 world.response.money_utility per unit); a streak of `badge_days` earns a badge
 (world.response.recognition_utility). With `in_group`, the 打卡 post is a ritual message
@@ -66,7 +67,7 @@ class CheckIn(Strategy):
         able, first = np.unique(m.person[able_rows], return_index=True)
         mood = np.clip(1 + w.posting.mood_weight * m.satisfaction[able_rows[first]], 0.05, 2.0)
         keen = np.minimum(1.0, 2.0 * c.people.interest[able])
-        chance = np.where(self.last[able] == day - 1, r.checkin_streak, r.checkin_rate * keen) * mood
+        chance = np.where(self.last[able] == day - 1, r.checkin_streak * np.minimum(mood, 1.0), r.checkin_rate * keen * mood)
         who = able[self.rng.random(len(able)) < chance]
         self.streak[who] = np.where(self.last[who] == day - 1, self.streak[who] + 1, 1)
         self.last[who] = day

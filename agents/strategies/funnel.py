@@ -137,8 +137,8 @@ class Funnel(Strategy):
             already = m.find(who, dest) >= 0
             c.leave(m.find(who[already], src[already]), day)
             relocate(c, op.world, m.find(who[~already], src[~already]), dest[~already], day, self.rng)
-            fresh = self.stage[who] <= st
-            self.converted[st] += int(np.count_nonzero(fresh))
+            arrived = m.find(who, dest) >= 0  # who declined the invitation lost the membership
+            self.converted[st] += int(np.count_nonzero(arrived & (self.stage[who] <= st)))
 
     def _seats(self, op: "Operator", stage: int, n: int, day: int) -> np.ndarray:
         c = op.community

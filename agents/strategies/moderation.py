@@ -12,7 +12,7 @@ ads to recover sunk time (seed 004). Admins here:
   world.satisfaction.deterrence);
 - shore up norms by `norm_support` a day (the ad share erodes norms; rules restore them).
 
-Expected effect: a lower `spam_share` (fewer members turn to ads and those who do are
+Causal path: a lower `spam_share` (fewer members turn to ads and those who do are
 removed), and readers spared the ads that were deleted.
 
 Cost: admin hours per live group per day.

@@ -52,6 +52,7 @@ class RedPacket(Strategy):
         self.owed = np.zeros(op.community.groups.n)  # money members will send back tomorrow
         self.packets = 0
         self.paid = self.returned = 0.0
+        self.dropped_on: list[int] = []  # days the operator dropped packets
 
     def act(self, op: "Operator", day: int, fx: "Effects") -> None:
         c, p = op.community, self.params
@@ -60,6 +61,7 @@ class RedPacket(Strategy):
         grabbed = self._drop(op, money, fx)
         self.owed = grow(self.owed, c.groups.n, 0.0) + op.world.response.reciprocity * grabbed
         self.packets += int(np.count_nonzero(money))
+        self.dropped_on.append(day)
         self.paid += float(grabbed.sum())
         fx.pay(self.key, money=float(grabbed.sum()))
 

@@ -26,7 +26,7 @@ from ..params import Params, did_you_mean, param
 # tests/test_triggers.py checks this list against a real run, so it cannot drift.
 METRICS = (
     "members", "joins", "leaves", "dau", "mau", "active_ratio", "messages", "valuable",
-    "operator_posts", "spam", "spam_removed", "spam_share", "mutes", "turned_to_spam",
+    "operator_posts", "ritual", "answered", "posted", "spam", "spam_removed", "spam_share", "mutes", "turned_to_spam",
     "muted_share", "silent_share", "groups_alive", "groups_open", "cost",
 )
 
