@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .arrays import distinct
-from .community import INVITED, NEVER, OUTSIDE, Community, Memberships
+from .community import INVITED, NEVER, OUTSIDE, OVERLOADED, REMOVED, UNHAPPY, Community, Memberships
 from .effects import Effects
 from .network import neighbours
 from .world import World
@@ -219,10 +219,11 @@ def feel(c: Community, w: World, reading: Reading) -> None:
     m.expectation += s.adaptation * (s.aspiration + s.habituation * reading.reward - m.expectation)
 
 
-def react(c: Community, w: World, fx: Effects, reading: Reading, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def react(c: Community, w: World, fx: Effects, reading: Reading, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
     """Mute when overloaded or bored; leave when dissatisfied; stay and post ads when sunk.
 
-    Returns (rows that muted today, rows that leave today, rows that turned to ads today).
+    Returns (rows that muted today, rows that leave today, why each leaves (WHY_LEFT codes),
+    rows that turned to ads today).
     """
     s, m, pe = w.satisfaction, c.members, c.people
     p, g = m.person, m.group
@@ -237,9 +238,10 @@ def react(c: Community, w: World, fx: Effects, reading: Reading, rng: np.random.
     weak_norms = 2.0 * (1.0 - c.groups.view("norms"))[g]
     p_spam = s.spam_turn_rate * logistic((s.spam_threshold - sat) / s.softness) * weak_norms * fx.at("spam_deterrence", g)
     turns = np.flatnonzero(~m.spammer & (u[2] < p_spam) & (u[1] >= hazard))
+    why = np.where(kicked[leaves], REMOVED, np.where(reading.overload[leaves] > 0, OVERLOADED, UNHAPPY)).astype(np.int8)
     m.muted[mutes] = True
     m.spammer[turns] = True
-    return mutes, leaves, turns
+    return mutes, leaves, why, turns
 
 
 def forward(c: Community, w: World, fx: Effects, reading: Reading, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -338,7 +340,7 @@ def relocate(c: Community, w: World, rows: np.ndarray, to: np.ndarray, day: int,
     go = follow(c, w, rows, to, rng)
     m = c.members
     people, source = m.person[rows], m.group[rows]
-    c.leave(m.find(people[~go], source[~go]), day)
+    c.leave(m.find(people[~go], source[~go]), day, REMOVED)
     c.move(m.find(people[go], source[go]), to[go], day)
     return int(go.sum()), int((~go).sum())
 

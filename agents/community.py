@@ -24,6 +24,10 @@ NEVER = -(10**6)  # "day" of something that never happened; far enough in the pa
 INITIAL, OUTSIDE, INVITED, MOVED = 0, 1, 2, 3
 CHANNELS = ("initial", "outside", "invited", "moved")
 
+# why a membership ended (memberships.parquet `why_left`)
+UNHAPPY, OVERLOADED, REMOVED, CLOSED, MERGED = 0, 1, 2, 3, 4
+WHY_LEFT = ("unhappy", "overloaded", "removed", "group_closed", "moved")  # removed: by a lever or an admin; moved: already in the destination
+
 
 def _grow(a: np.ndarray, n: int, fill) -> np.ndarray:
     if n <= len(a):
@@ -189,6 +193,7 @@ class Community:
         self.depth = np.zeros(n, np.int32)  # invitation depth (0 = came by a channel)
         self.root = np.full(n, -1, np.int64)  # first ancestor in the invitation tree
         self.log: list[tuple[np.ndarray, ...]] = []  # (day, inviter, invitee, group, depth, channel)
+        self.ended: list[dict[str, np.ndarray]] = []  # memberships that ended: who, where, when, why
         self.turned_away = 0
         self.applied = self.refused = 0  # joiners who met an entry gate, and those it turned back
 
@@ -283,11 +288,20 @@ class Community:
         self._count_ties(rows, +1)
         return rows
 
-    def leave(self, rows: np.ndarray, day: int) -> np.ndarray:
-        """End memberships; return the people who thereby left the community."""
-        rows = distinct(rows)
+    def leave(self, rows: np.ndarray, day: int, why: int | np.ndarray = UNHAPPY) -> np.ndarray:
+        """End memberships (`why`: a WHY_LEFT code, one or per row); return the people who thereby left the community."""
+        if np.ndim(why):
+            rows, at = np.unique(np.asarray(rows, np.int64), return_index=True)
+            why = np.asarray(why, np.int8)[at]
+        else:
+            rows = distinct(np.asarray(rows, np.int64))
+            why = np.full(len(rows), why, np.int8)
         if not len(rows):
             return rows
+        m = self.members
+        self.ended.append({"person": m.person[rows].copy(), "group": m.group[rows].copy(), "joined": m.joined[rows].copy(),
+                           "left": np.full(len(rows), day, np.int32), "why_left": why,
+                           "messages": m.posts[rows].copy(), "last_post": m.last_post[rows].copy()})
         self._count_ties(rows, -1)
         people = self.members.person[rows]
         np.subtract.at(self.n_groups, people, 1)
@@ -311,7 +325,7 @@ class Community:
 
     def dissolve(self, group: int, day: int) -> np.ndarray:
         """Close a group for good: whoever is still in it leaves; return who thereby left the community."""
-        gone = self.leave(np.flatnonzero(self.members.group == group), day)
+        gone = self.leave(np.flatnonzero(self.members.group == group), day, CLOSED)
         self.groups.closed[group] = day
         self.groups.open[group] = False
         return gone

@@ -88,14 +88,14 @@ class CommunityModel(mesa.Model):
         reading = rules.read(c, w, fx, posts, self.rngs["reading"], day, sizes)
         rules.learn(c, w, posts, reading)
         rules.feel(c, w, reading)
-        mutes, leaves, turns = rules.react(c, w, fx, reading, self.rngs["reacting"])
+        mutes, leaves, why, turns = rules.react(c, w, fx, reading, self.rngs["reacting"])
         exposures = rules.forward(c, w, fx, reading, self.rngs["spreading"])
         rules.update_groups(c, w, fx, posts, sizes, day)
         today = self._measure(posts, reading, mutes, turns, sizes)
         group_row = self._group_row(posts, mutes, sizes) if self.record_groups else None
 
         left_groups = c.members.group[leaves]
-        gone = c.leave(leaves, day)
+        gone = c.leave(leaves, day, why)
         friend, group, inviter, exp_k, join_k = rules.invite(c, w, fx, exposures, self.rngs["spreading"])
         self.exposed_by_k += exp_k
         self.joined_by_k += join_k

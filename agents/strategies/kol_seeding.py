@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import networkx as nx
 import numpy as np
 
-from ..community import OUTSIDE
+from ..community import OUTSIDE, REMOVED
 from ..params import param
 from .base import Strategy, register
 from .triggers import LeverParams
@@ -123,7 +123,7 @@ class KolSeeding(Strategy):
         if self.since is None or self.params.leave_day != day or self.left_on is not None:
             return
         c = op.community
-        c.leave(np.flatnonzero(np.isin(c.members.person, self.kols)), day)
+        c.leave(np.flatnonzero(np.isin(c.members.person, self.kols)), day, REMOVED)
         self.left_on = day
 
     def report(self, op: "Operator") -> dict[str, float]:

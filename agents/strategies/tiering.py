@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..behaviour import relocate
+from ..community import MERGED
 from ..params import param
 from .base import Strategy, register
 from .triggers import LeverParams
@@ -78,7 +79,7 @@ class Tiering(Strategy):
         twice = np.ones(len(people), bool)
         twice[first] = False
         already |= twice
-        c.leave(m.find(people[already], source[already]), day)
+        c.leave(m.find(people[already], source[already]), day, MERGED)
         go = ~already
         moved, declined = relocate(c, op.world, m.find(people[go], source[go]), to[go], day, self.rng)
         self.moved += moved
