@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .arrays import distinct
-from .community import INVITED, NEVER, OUTSIDE, OVERLOADED, REMOVED, UNHAPPY, Community, Memberships
+from .community import CREATED, INVITED, NEVER, OUTSIDE, OVERLOADED, REMOVED, UNHAPPY, Community, Memberships
 from .effects import Effects
 from .network import neighbours
 from .world import World
@@ -52,6 +52,7 @@ class Posts:
     group_ritual: np.ndarray
     group_fresh: np.ndarray  # members' talk weighted by each author's novelty
     group_level: np.ndarray  # mean expertise behind members' valuable posts (NaN: none)
+    group_spread: np.ndarray  # their variance: a group of mixed levels suits nobody exactly
     group_spam: np.ndarray  # ads left after moderation
     spam_posted: int
     spam_removed: int
@@ -70,9 +71,9 @@ class Reading:
     replied: np.ndarray  # this row posted today and someone replied
 
 
-def arrivals(c: Community, w: World, rng: np.random.Generator, cum_weight: np.ndarray) -> np.ndarray:
-    """People who come through outside channels today, drawn with weight interest^bias."""
-    k = rng.poisson(w.arrivals.per_day)
+def arrivals(c: Community, per_day: float, rng: np.random.Generator, cum_weight: np.ndarray) -> np.ndarray:
+    """People who come through one outside channel today, drawn with the channel's weight interest^bias."""
+    k = rng.poisson(per_day)
     if k == 0:
         return np.zeros(0, np.int64)
     people = np.searchsorted(cum_weight, rng.random(k) * cum_weight[-1], side="right")
@@ -94,18 +95,24 @@ def admit(c: Community, people: np.ndarray, target: np.ndarray, rng: np.random.G
     return passed
 
 
+def familiarity(c: Community, sizes: np.ndarray) -> np.ndarray:
+    """Per row: the share of the other members of the group this member knows (friends and acquaintances)."""
+    m = c.members
+    return np.minimum(1.0, (m.ties + m.acquaint) / np.maximum(sizes[m.group] - 1, 1))
+
+
 def post(c: Community, w: World, fx: Effects, rng: np.random.Generator, day: int, sizes: np.ndarray) -> Posts:
     """Each membership posts a Poisson count; spammers post ads instead; moderation removes some."""
     m, pp, pe = c.members, w.posting, c.people
     p, g = m.person, m.group
-    size_effect = np.minimum(2.0, (np.maximum(sizes, 1) / pp.size_ref) ** -pp.size_exponent)
     reply_effect = 1 + pp.reply_effect * saturate(c.groups.view("activity"), pp.activity_half)
     muted = np.where(m.muted, pp.muted_factor, 1.0)
     rate = (
         pe.sociability[p]
         * pe.interest[p] ** pp.interest_exponent
         * (1 + pp.tie_effect * m.ties / (m.ties + pp.tie_half))
-        * (size_effect * reply_effect)[g]
+        * (1 + w.familiarity.effect * familiarity(c, sizes))
+        * reply_effect[g]
         * (1 + w.novelty.effect * m.novelty)
         * np.clip(1 + pp.mood_weight * m.satisfaction, 0.05, 2.0)
         * muted
@@ -116,7 +123,7 @@ def post(c: Community, w: World, fx: Effects, rng: np.random.Generator, day: int
     count[m.spammer] = 0
     valuable = np.zeros_like(count)
     posters = np.flatnonzero(count)
-    level = c.expertise(posters, day, pp.expertise_days)
+    level = c.level(posters)
     valuable[posters] = rng.binomial(count[posters], np.clip(pp.valuable_base + pp.valuable_expertise * level, 0, 1))
     chat = count - valuable
     ritual = np.zeros_like(count)
@@ -127,6 +134,7 @@ def post(c: Community, w: World, fx: Effects, rng: np.random.Generator, day: int
     operator = np.broadcast_to(np.asarray(fx.get("operator_posts"), float), (n,))
     member_valuable = np.bincount(g, valuable, minlength=n)
     expert = np.bincount(g[posters], valuable[posters] * level, minlength=n)
+    expert2 = np.bincount(g[posters], valuable[posters] * level**2, minlength=n)
     group_spam = np.bincount(g, spam, minlength=n).astype(np.int64)
     kept = rng.binomial(group_spam, 1 - np.asarray(fx.get("spam_removal")) * np.ones(n))
     return Posts(
@@ -139,7 +147,8 @@ def post(c: Community, w: World, fx: Effects, rng: np.random.Generator, day: int
         group_operator=operator,
         group_ritual=np.bincount(g, ritual, minlength=n),
         group_fresh=np.bincount(g, (chat + valuable) * m.novelty, minlength=n),
-        group_level=np.divide(expert, member_valuable, out=np.full(n, np.nan), where=member_valuable > 0),
+        group_level=(mean := np.divide(expert, member_valuable, out=np.full(n, np.nan), where=member_valuable > 0)),
+        group_spread=np.maximum(np.divide(expert2, member_valuable, out=np.zeros(n), where=member_valuable > 0) - np.nan_to_num(mean) ** 2, 0),
         group_spam=kept,
         spam_posted=int(group_spam.sum()),
         spam_removed=int(group_spam.sum() - kept.sum()),
@@ -159,21 +168,22 @@ def read(c: Community, w: World, fx: Effects, posts: Posts, rng: np.random.Gener
     seen = np.where(m.muted, r.muted_read_share, 1.0)
     load = (v_members + v_operator + c_other + r_other + s_other) * seen
     person_load = np.bincount(p, load, minlength=pe.size)
-    ratio = person_load / pe.attention  # > 1: more than they can take
+    ratio = (person_load + pe.outside_load) / pe.attention  # > 1: more than they can take, on the whole phone
     share_read = np.minimum(1.0, 1.0 / np.maximum(ratio, 1e-12))[p] * seen
     # valuable posts are worth less to a reader far from their level (basics bore experts)
-    gap = np.abs(c.expertise(np.arange(len(m)), day, w.posting.expertise_days) - posts.group_level[g])
+    # distance to the posts' levels: sqrt(distance to their mean^2 + their variance), about the mean |gap|
+    gap = np.sqrt((c.expertise[p] - posts.group_level[g]) ** 2 + posts.group_spread[g])
     match = np.where(np.isnan(gap), 1.0, 1.0 - r.level_mismatch * np.nan_to_num(gap))
     v_read = (v_members * match + v_operator) * share_read
     c_read, s_read = c_other * share_read, s_other * share_read
     interest = pe.interest[p]
-    friends = m.ties / (m.ties + w.posting.tie_half)
     utility = r.value_weight * saturate(v_read * interest, r.value_half)
-    utility += r.chat_weight * (0.3 + 0.7 * friends) * saturate(c_read, r.chat_half)
+    utility += r.chat_weight * (0.3 + 0.7 * familiarity(c, sizes)) * saturate(c_read, r.chat_half)
     utility -= r.spam_weight * s_read
     overload = np.maximum(ratio - 1.0, 0.0)[p]
     over = np.flatnonzero(overload)  # only the overloaded pay for it (the others' term is exactly 0)
-    utility[over] -= r.overload_weight * overload[over] * np.divide(load[over], person_load[p[over]], out=np.zeros(len(over)), where=load[over] > 0)
+    phone = person_load[p[over]] + pe.outside_load[p[over]]  # this group's part of the day's whole load
+    utility[over] -= r.overload_weight * overload[over] * np.divide(load[over], phone, out=np.zeros(len(over)), where=load[over] > 0)
     # a post that gets a reply is rewarded (Joyce & Kraut: replies bring newcomers back).
     # Replies are others' messages spread over the day's posts: a post in a group where
     # only its author spoke goes unanswered, one among many others' messages rarely does.
@@ -191,14 +201,26 @@ def read(c: Community, w: World, fx: Effects, posts: Posts, rng: np.random.Gener
     return Reading(valuable=v_read, talk=talk, load=load, overload=overload, utility=utility, reward=reward, replied=replied)
 
 
-def learn(c: Community, w: World, posts: Posts, reading: Reading) -> None:
-    """Novelty: reading renews a share of what is new to a member with the freshness of what they read.
+def learn(c: Community, w: World, posts: Posts, reading: Reading, sizes: np.ndarray) -> None:
+    """What members take from today's exchanges: novelty used up or renewed, acquaintances made.
 
-    Members' messages pass on `transfer` of their authors' novelty, the operator's content
-    brings `content`; so talk among the same people wears novelty out and newcomers and
-    new content bring it back (world.novelty).
+    Novelty: members' messages pass on `transfer` of their authors' novelty, the
+    operator's content brings `content`; so talk among the same people wears novelty out
+    and newcomers and new content bring it back (world.novelty).
+    Acquaintance: a reply got, or given (a poster's share of the replies in their group),
+    makes `per_reply` acquaintance; it fades at `forget` a day (world.familiarity).
+    Expertise: each valuable message read closes a share `learning` of what is left to learn.
     """
-    nv, m = w.novelty, c.members
+    nv, fam, m = w.novelty, w.familiarity, c.members
+    learnt = np.bincount(m.person, reading.valuable, minlength=c.people.size)  # expertise grows by reading
+    c.expertise += -np.expm1(-w.reading.learning * learnt) * (1 - c.expertise)
+    posted = (posts.chat + posts.valuable) > 0
+    n = c.groups.n
+    given = np.divide(np.bincount(m.group, reading.replied, minlength=n), np.bincount(m.group, posted, minlength=n),
+                      out=np.zeros(n), where=np.bincount(m.group, posted, minlength=n) > 0)
+    m.acquaint += fam.per_reply * (reading.replied + posted * given[m.group])
+    m.acquaint *= 1 - fam.forget
+    np.minimum(m.acquaint, np.maximum(sizes[m.group] - 1 - m.ties, 0), out=m.acquaint)
     talk = posts.group_chat + posts.group_valuable
     fresh = nv.transfer * posts.group_fresh + nv.content * posts.group_operator
     phi = np.divide(fresh, talk, out=np.zeros(len(talk)), where=talk > 0)
@@ -220,7 +242,8 @@ def feel(c: Community, w: World, reading: Reading) -> None:
 
 
 def react(c: Community, w: World, fx: Effects, reading: Reading, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
-    """Mute when overloaded or bored; leave when dissatisfied; stay and post ads when sunk.
+    """Mute when overloaded or bored, unmute when pleased again; leave when dissatisfied; stay
+    and post ads when sunk; an ad poster leaves a group nobody reads, or reforms under rules.
 
     Returns (rows that muted today, rows that leave today, why each leaves (WHY_LEFT codes),
     rows that turned to ads today).
@@ -228,19 +251,27 @@ def react(c: Community, w: World, fx: Effects, reading: Reading, rng: np.random.
     s, m, pe = w.satisfaction, c.members, c.people
     p, g = m.person, m.group
     sat = m.satisfaction
-    u = rng.random((3, len(m)))
+    u = rng.random((4, len(m)))
     bored = logistic((s.leave_threshold - sat) / s.softness)
-    p_mute = s.mute_rate * np.minimum(reading.overload, 1.0) + s.silent_mute_rate * bored
-    mutes = np.flatnonzero(~m.muted & (u[0] < p_mute))
-    hazard = s.base_leave_rate + np.where(m.spammer, 0.0, bored / pe.patience[p])
+    p_mute = np.where(m.muted, 0.0, s.mute_rate * np.minimum(reading.overload, 1.0) + s.silent_mute_rate * bored)
+    p_unmute = np.where(m.muted & (reading.overload == 0), s.unmute_rate * (1 - bored), 0.0)
+    mutes = np.flatnonzero(u[0] < p_mute)
+    unmutes = np.flatnonzero(u[0] < p_unmute)
+    # an ad poster stays while someone reads the ads, and leaves a group nobody reads
+    readers = np.bincount(g, ~m.muted & ~m.spammer, minlength=c.groups.n)
+    hazard = s.base_leave_rate + np.where(m.spammer, s.spammer_exit * np.exp(-readers[g]), bored / pe.patience[p])
     kicked = m.spammer & (u[1] < fx.at("spammer_removal", g))
     leaves = np.flatnonzero((u[1] < hazard) | kicked)
     weak_norms = 2.0 * (1.0 - c.groups.view("norms"))[g]
-    p_spam = s.spam_turn_rate * logistic((s.spam_threshold - sat) / s.softness) * weak_norms * fx.at("spam_deterrence", g)
+    deterrence = fx.at("spam_deterrence", g)
+    p_spam = s.spam_turn_rate * logistic((s.spam_threshold - sat) / s.softness) * weak_norms * deterrence
     turns = np.flatnonzero(~m.spammer & (u[2] < p_spam) & (u[1] >= hazard))
+    reforms = np.flatnonzero(m.spammer & (u[3] < s.reform_rate * (1 - deterrence)) & (u[1] >= hazard) & ~kicked)
     why = np.where(kicked[leaves], REMOVED, np.where(reading.overload[leaves] > 0, OVERLOADED, UNHAPPY)).astype(np.int8)
     m.muted[mutes] = True
+    m.muted[unmutes] = False
     m.spammer[turns] = True
+    m.spammer[reforms] = False
     return mutes, leaves, why, turns
 
 
@@ -260,7 +291,7 @@ def forward(c: Community, w: World, fx: Effects, reading: Reading, rng: np.rando
     deg = np.diff(adj.indptr)[p[src]]
     src, deg = src[deg > 0], deg[deg > 0]
     friend = adj.indices[adj.indptr[p[src]] + (rng.random(len(src)) * deg).astype(np.int64)]
-    fresh = ~c.ever[friend]
+    fresh = c.n_groups[friend] == 0  # not a member now: never joined, or left and may come back
     src, friend = src[fresh], friend[fresh]
     order = rng.permutation(len(src))
     src, friend = src[order], friend[order]
@@ -345,6 +376,51 @@ def relocate(c: Community, w: World, rows: np.ndarray, to: np.ndarray, day: int,
     return int(go.sum()), int((~go).sum())
 
 
+def close_deserted(c: Community, day: int) -> np.ndarray:
+    """A group whose members all post ads has no readers left: it closes. Returns who thereby left the community."""
+    m, gr = c.members, c.groups
+    readers = np.bincount(m.group, ~m.spammer, minlength=gr.n)
+    deserted = np.flatnonzero(gr.live & (np.bincount(m.group, minlength=gr.n) > 0) & (readers == 0))
+    gone = [c.dissolve(int(g), day) for g in deserted]
+    return np.concatenate(gone) if gone else np.zeros(0, np.int64)
+
+
+def create_groups(c: Community, w: World, day: int, rng: np.random.Generator) -> np.ndarray:
+    """Content members open groups of their own and invite friends from the community.
+
+    Each member whose satisfaction clears the leave threshold opens one with daily chance
+    `creation_rate`; they invite a geometric number (mean `created_size`) of their friends
+    who are members, and each invited friend decides as a member asked to move does
+    (`follow`), keeping their other groups. Returns the groups opened.
+    """
+    g = w.groups
+    if g.creation_rate == 0 or not len(c.members):
+        return np.zeros(0, np.int64)
+    m = c.members
+    rows = np.flatnonzero((m.satisfaction > w.satisfaction.leave_threshold) & ~m.spammer)
+    creators = distinct(m.person[rows[rng.random(len(rows)) < g.creation_rate]])
+    opened = []
+    for person in creators:  # a few a day at most: groups are few
+        friends = c.network.indices[c.network.indptr[person]: c.network.indptr[person + 1]]
+        friends = friends[c.n_groups[friends] > 0]
+        k = min(len(friends), int(rng.geometric(1 / g.created_size)))
+        if k == 0:
+            continue
+        asked = rng.choice(friends, size=k, replace=False)
+        new = c.groups.add(day, label="member-created")
+        c.join(np.array([person]), np.array([new]), day, CREATED)
+        first = _any_row(c, asked)
+        goes = follow(c, w, first, np.full(k, new), rng)
+        c.join(asked[goes], np.full(int(goes.sum()), new), day, CREATED, inviter=np.full(int(goes.sum()), person))
+        opened.append(new)
+    return np.asarray(opened, np.int64)
+
+
+def _any_row(c: Community, people: np.ndarray) -> np.ndarray:
+    """One membership row of each person (their first group): whose satisfaction speaks for them."""
+    return np.searchsorted(c.members.person, people)
+
+
 def update_groups(c: Community, w: World, fx: Effects, posts: Posts, sizes: np.ndarray, day: int) -> None:
     """Yesterday's activity feeds today's replies; ads erode norms, rules restore them."""
     gr, s = c.groups, w.satisfaction
@@ -355,7 +431,8 @@ def update_groups(c: Community, w: World, fx: Effects, posts: Posts, sizes: np.n
     total = talk + posts.group_spam
     spam_share = np.divide(posts.group_spam, total, out=np.zeros(gr.n), where=total > 0)
     norms = gr.view("norms")
-    norms += -s.norm_erosion * spam_share * norms + s.norm_recovery * (gr.norms0 - norms) + fx.at("norm_support", slice(None))
+    kept = fx.at("kept", slice(None))  # a group nobody runs does not recover its norms
+    norms += -s.norm_erosion * spam_share * norms + kept * s.norm_recovery * (gr.norms0 - norms) + fx.at("norm_support", slice(None))
     np.clip(norms, 0.0, 1.0, out=norms)
 
 

@@ -21,8 +21,8 @@ from .population import Population
 NEVER = -(10**6)  # "day" of something that never happened; far enough in the past
 
 # how a person came in: the channel column of the invitations log
-INITIAL, OUTSIDE, INVITED, MOVED = 0, 1, 2, 3
-CHANNELS = ("initial", "outside", "invited", "moved")
+INITIAL, OUTSIDE, INVITED, MOVED, CREATED = 0, 1, 2, 3, 4
+CHANNELS = ("initial", "outside", "invited", "moved", "created")  # outside: the person's `channel` says which
 
 # why a membership ended (memberships.parquet `why_left`)
 UNHAPPY, OVERLOADED, REMOVED, CLOSED, MERGED = 0, 1, 2, 3, 4
@@ -96,9 +96,10 @@ class Memberships:
     posts: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
     novelty: np.ndarray = field(default_factory=lambda: np.zeros(0, float))  # what is still new to the member here (0-1)
     expectation: np.ndarray = field(default_factory=lambda: np.zeros(0, float))  # daily utility the member has come to expect
+    acquaint: np.ndarray = field(default_factory=lambda: np.zeros(0, float))  # members known by exchanging replies (not friends)
 
     COLUMNS = ("person", "group", "joined", "muted", "spammer", "satisfaction", "ties", "last_post", "posts",
-               "novelty", "expectation")
+               "novelty", "expectation", "acquaint")
     CARRIED = ("person", "satisfaction", "muted", "spammer", "last_post", "posts", "joined", "novelty", "expectation")  # kept by a move
 
     def __len__(self) -> int:
@@ -188,6 +189,8 @@ class Community:
         self.n_groups = np.zeros(n, np.int32)
         self.last_post = np.full(n, NEVER, np.int32)  # last non-spam post, any group
         self.messages = np.zeros(n, np.int64)  # conversation messages written (no ads, no rituals)
+        self.expertise = population.expertise0.copy()  # grows with the valuable posts a person reads
+        self.channel = np.full(n, -1, np.int16)  # the outside channel a person first came by (world.arrivals.all()), -1: none
         self.first_post = np.full(n, NEVER, np.int32)  # day of the first conversation message
         self.first_replied = np.zeros(n, bool)  # that first post got a reply (Joyce & Kraut's newcomer effect)
         self.depth = np.zeros(n, np.int32)  # invitation depth (0 = came by a channel)
@@ -195,6 +198,7 @@ class Community:
         self.log: list[tuple[np.ndarray, ...]] = []  # (day, inviter, invitee, group, depth, channel)
         self.ended: list[dict[str, np.ndarray]] = []  # memberships that ended: who, where, when, why
         self.turned_away = 0
+        self.entered = 0  # people who came into the community (first time or back), all days
         self.applied = self.refused = 0  # joiners who met an entry gate, and those it turned back
 
     # ---- questions -------------------------------------------------------------------------
@@ -214,10 +218,9 @@ class Community:
         room = g.view("cap") - self.group_sizes()
         return np.flatnonzero(g.live & g.view("open") & (room > 0))
 
-    def expertise(self, rows: np.ndarray, day: int, days_scale: float) -> np.ndarray:
-        e0 = self.people.expertise0[self.members.person[rows]]
-        tenure = day - self.members.joined[rows]
-        return e0 + (1 - e0) * (1 - np.exp(-tenure / days_scale))
+    def level(self, rows: np.ndarray) -> np.ndarray:
+        """Expertise of the members of `rows` (a person's, whichever group)."""
+        return self.expertise[self.members.person[rows]]
 
     # ---- joining ---------------------------------------------------------------------------
     def place(self, people: np.ndarray, target: np.ndarray, day: int) -> tuple[np.ndarray, np.ndarray]:
@@ -272,7 +275,7 @@ class Community:
             "muted": np.zeros(n, bool), "spammer": np.zeros(n, bool),
             "satisfaction": np.full(n, self.newcomer["satisfaction"]), "ties": np.zeros(n, np.int32),
             "last_post": np.full(n, NEVER, np.int32), "posts": np.zeros(n, np.int32),
-            "novelty": np.ones(n), "expectation": np.full(n, self.newcomer["expectation"]),
+            "novelty": np.ones(n), "expectation": np.full(n, self.newcomer["expectation"]), "acquaint": np.zeros(n),
         })
         # person columns: first arrival in the community
         first = self.joined[people] == NEVER
@@ -281,6 +284,7 @@ class Community:
         invited = inviter[first] >= 0
         self.depth[newcomers] = np.where(invited, self.depth[np.maximum(inviter[first], 0)] + 1, 0)
         self.root[newcomers] = np.where(invited, self.root[np.maximum(inviter[first], 0)], newcomers)
+        self.entered += len(distinct(people[self.n_groups[people] == 0]))
         self.left[people] = NEVER
         np.add.at(self.n_groups, people, 1)
         self.log.append((np.full(n, day, np.int32), inviter, people, groups,
@@ -316,7 +320,8 @@ class Community:
         keep = {c: getattr(m, c)[rows].copy() for c in m.CARRIED}
         self._count_ties(rows, -1)
         m.remove(rows)
-        new = m.insert({**keep, "group": np.asarray(to, np.int64), "ties": np.zeros(len(rows), np.int32)})
+        new = m.insert({**keep, "group": np.asarray(to, np.int64), "ties": np.zeros(len(rows), np.int32),
+                        "acquaint": np.zeros(len(rows))})  # acquaintances stay behind; friends are recounted
         self._count_ties(new, +1)
         n = len(new)
         self.log.append((np.full(n, day, np.int32), np.full(n, -1, np.int64), keep["person"], np.asarray(to, np.int64),

@@ -22,6 +22,7 @@ GROUP = {
     "spam_deterrence": 1.0,  # x chance that a dissatisfied member turns to ads (rules seen to be enforced)
     "norm_support": 0.0,  # + per day to the group's norms (rules enforced)
     "newcomer_reply": 0.0,  # extra chance an admin answers the post of someone in their first week
+    "kept": 1.0,  # 1 if the operator ran the group today (upkeep done), 0 if it was left alone (no norm recovery)
 }
 # per-person handles
 PERSON = {

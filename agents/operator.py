@@ -3,6 +3,11 @@
 It also runs the groups: every live group costs `world.economy.upkeep_hours` a day and
 every group opened after the launch `setup_hours` once, whoever opened it (overflow, a
 cap, a split, a funnel), so strategies are compared on the same books.
+
+Capacity (`world.economy.operator_hours`): the team has so many hours a day. Upkeep comes
+first, largest groups first; a group left unrun does not recover its norms. Levers then
+draw on what is left in the order they are listed (`work()`); what could not be done is
+booked in `undone` and reported (seed 004: a 70,000-person launch chat lost control).
 """
 
 from __future__ import annotations
@@ -31,6 +36,8 @@ class Operator(mesa.Agent):
         self.money: dict[str, float] = {}
         self.hours: dict[str, float] = {}
         self.groups_seen = community.groups.n  # launch groups are set up before day 0
+        self.budget = float("inf")  # operator hours left today
+        self.undone: dict[str, float] = {}  # hours of work left undone, per lever (and "groups")
         named: dict[str, int] = {}
         for lever in levers:  # each lever draws from its own stream: adding one never shifts another
             named[lever.key] = named.get(lever.key, 0) + 1
@@ -49,6 +56,7 @@ class Operator(mesa.Agent):
                 lever.lift(self, day)
 
     def act(self, day: int, fx: Effects) -> None:
+        self._run_groups(fx)
         self._today = self._on(day)
         on = {id(lv) for lv in self._today}
         for lever in self.levers:  # on other days what an earlier action left behind lingers
@@ -61,10 +69,34 @@ class Operator(mesa.Agent):
             for k, v in spent.items():
                 book[k] = book.get(k, 0.0) + v
 
+    def _run_groups(self, fx: Effects) -> None:
+        """Today's upkeep of every live group (largest first) and setup of the groups opened since yesterday."""
+        e, c = self.world.economy, self.community
+        self.budget = float("inf") if e.operator_hours is None else e.operator_hours
+        opened, self.groups_seen = c.groups.n - self.groups_seen, c.groups.n
+        live = np.flatnonzero(c.groups.live)
+        need = e.upkeep_hours * len(live) + e.setup_hours * opened
+        done = self.work(GROUPS, need)
+        fx.pay(GROUPS, hours=need * done)
+        if done < 1 and e.upkeep_hours > 0:
+            order = live[np.argsort(-c.group_sizes()[live], kind="stable")]
+            kept = int(done * len(live))
+            fx.kept[order[kept:]] = 0.0
+
+    def work(self, lever: str, hours: float) -> float:
+        """Claim `hours` of today's capacity for `lever`: the share of the work that can be done.
+
+        The hours not available are booked in `undone`; the caller does only that share (and
+        pays only for it)."""
+        if hours <= 0:
+            return 1.0
+        done = min(1.0, self.budget / hours)
+        self.budget -= hours * done
+        if done < 1:
+            self.undone[lever] = self.undone.get(lever, 0.0) + hours * (1 - done)
+        return done
+
     def settle(self, day: int, today: dict[str, Any]) -> None:
-        e, groups = self.world.economy, self.community.groups
-        opened, self.groups_seen = groups.n - self.groups_seen, groups.n
-        self.pay(GROUPS, hours=e.upkeep_hours * int(groups.live.sum()) + e.setup_hours * opened)
         for lever in self.levers:
             lever.settle(self, day, today)
         self.history.append(today)

@@ -1,7 +1,7 @@
 """The population: every person the community could reach, as one row per person.
 
-Traits are drawn once per run from the world's distributions and never change, except
-expertise, which grows with tenure (computed where it is used). Holding people as
+Traits are drawn once per run from the world's distributions and never change; expertise
+starts here and grows with what a person reads (agents.community.Community.expertise). Holding people as
 NumPy columns keeps a day a fixed number of array operations, whatever the size.
 """
 
@@ -29,6 +29,7 @@ class Population:
     attention: np.ndarray  # messages/day before overload
     patience: np.ndarray  # days of dissatisfaction tolerated
     expertise0: np.ndarray  # 0-1 on joining
+    outside_load: np.ndarray  # messages/day read from groups outside the community
 
     @classmethod
     def draw(cls, p: PopulationParams, rng: np.random.Generator) -> "Population":
@@ -39,6 +40,7 @@ class Population:
             attention=lognormal(rng, p.attention_median, p.attention_sigma, n),
             patience=np.maximum(lognormal(rng, p.patience_median, p.patience_sigma, n), 0.5),
             expertise0=beta_mean(rng, p.expertise_mean, 4.0, n),
+            outside_load=lognormal(rng, p.outside_load_median, p.attention_sigma, n) if p.outside_load_median > 0 else np.zeros(n),
         )
 
     @property

@@ -26,14 +26,15 @@ class Population(Params):
     size: int = param(20_000, "people", "potential members reachable by channels and the social network", ge=10, le=20_000_000)
     interest_mean: float = param(0.35, "0-1", "mean interest in the community's topic (Beta distribution)", gt=0, lt=1)
     interest_concentration: float = param(3.0, "-", "Beta concentration of interest: higher = more alike", gt=0)
-    sociability_median: float = param(0.006, "posts/day", "median posting propensity of an engaged member in a small active group", gt=0)
+    sociability_median: float = param(0.0015, "posts/day", "median posting propensity of an engaged member in a small active group", gt=0)
     sociability_sigma: float = param(3.0, "log-sd", "spread of posting propensity (lognormal); makes a few members write most messages", f"motivation: {VM} (the paper gives shares, no sigma)", ge=0, le=4)
     sociability_cap: float = param(20.0, "posts/day", "highest posting propensity anyone has (cuts the lognormal tail)", gt=0)
     attention_median: float = param(150.0, "messages/day", "median number of group messages a person can take a day before feeling overloaded", f"motivation: {CYD} (the survey gives shares of respondents, no message count)", gt=0)
     attention_sigma: float = param(0.8, "log-sd", "spread of attention budgets (lognormal)", ge=0, le=3)
     patience_median: float = param(12.0, "days", "median days a dissatisfied member stays before leaving (mean hazard 1/patience)", gt=0)
     patience_sigma: float = param(0.6, "log-sd", "spread of patience (lognormal)", ge=0, le=3)
-    expertise_mean: float = param(0.25, "0-1", "mean expertise on joining (Beta, concentration 4); grows with tenure", gt=0, lt=1)
+    expertise_mean: float = param(0.25, "0-1", "mean expertise on joining (Beta, concentration 4); grows with what a person reads (world.reading.learning)", gt=0, lt=1)
+    outside_load_median: float = param(0.0, "messages/day", "median messages a day a person reads from groups outside the community (shares the attention budget; lognormal, sd attention_sigma)", f"motivation: {CYD} (58.9% are in 10-30 groups; no message count)", ge=0)
 
 
 class Network(Params):
@@ -58,21 +59,42 @@ class Network(Params):
 
 
 class Groups(Params):
-    """The community's chat groups at the start and their platform limits."""
+    """The community's chat groups: the launch, platform limits, and groups members create."""
 
     initial: int = param(1, "groups", "groups open on day 0", ge=1, le=1_000_000)
-    initial_members: int = param(300, "members/group", "members placed in each initial group on day 0 (a launch), drawn by interest", ge=0)
+    initial_members: int = param(300, "members/group", "members placed in each initial group on day 0 (a launch)", ge=0)
+    launch_from: Literal["interest", "friends"] = param("interest", "-", "who fills the launch groups: people drawn by interest (strangers, mostly), or circles of friends (a few people drawn by interest bring their friends, and theirs)")
     cap: int = param(500, "members", "platform cap on group size", "WeChat's limit of 500 members per group", PUB, ge=2, le=200_000)
     overflow: Literal["new_group", "turn_away"] = param("new_group", "-", "when every open group is full: open a new group, or turn joiners away")
     norms: float = param(0.6, "0-1", "initial strength of a group's norms against ads and abuse", "motivation: seed 003/004 (no number)", ge=0, le=1)
     alive_window: int = param(7, "days", "a group is alive if someone posted on at least one of its last N days", ge=1)
+    creation_rate: float = param(0.0, "1/member/day", "daily chance that a content member opens a group of their own among friends in the community", ge=0, le=1)
+    created_size: float = param(8.0, "friends", "mean number of friends a member invites into a group they open (geometric; at most the friends they have in the community)", "motivation: Dunbar layers 5/15 (Zhou et al. 2005)", ge=1)
+
+
+class Channel(Params):
+    """One way in from outside: a Q&A site, a partner community, a KOL's post, ads."""
+
+    name: str = param(..., "-", "what the channel is called in records and reports", min_length=1)
+    per_day: float = param(..., "people/day", "expected arrivals a day", ge=0, allow_inf_nan=False)
+    interest_bias: float = param(1.0, "-", "interest mix: arrivals are drawn with weight interest^bias (0 = anyone)", ge=0, le=10)
+    cost_per_arrival: float = param(0.0, "currency", "what each arrival costs the operator (ads, partner fees)", ge=0)
 
 
 class Arrivals(Params):
-    """People arriving from outside channels (posters, Q&A sites, partner communities)."""
+    """People arriving from outside channels (posters, Q&A sites, partner communities).
 
-    per_day: float = param(4.0, "people/day", "expected arrivals from outside channels a day", "motivation: seed 004 (channels)", ge=0)
-    interest_bias: float = param(1.0, "-", "channel quality: arrivals are drawn with weight interest^bias (0 = anyone)", ge=0, le=10)
+    `per_day` and `interest_bias` describe the default channel, `outside`; `channels` adds
+    named ones, each with its own rate, interest mix and cost (seed 004).
+    """
+
+    per_day: float = param(4.0, "people/day", "expected arrivals a day from the default channel, `outside`", "motivation: seed 004 (channels)", ge=0)
+    interest_bias: float = param(1.0, "-", "the default channel's quality: arrivals are drawn with weight interest^bias (0 = anyone)", ge=0, le=10)
+    channels: list[Channel] = param([], "-", "more channels: `- {name, per_day, interest_bias, cost_per_arrival}`")
+
+    def all(self) -> list[Channel]:
+        """Every channel, the default `outside` first."""
+        return [Channel(name="outside", per_day=self.per_day, interest_bias=self.interest_bias), *self.channels]
 
 
 class Posting(Params):
@@ -81,15 +103,12 @@ class Posting(Params):
     interest_exponent: float = param(1.0, "-", "posting scales with interest^exponent", ge=0)
     tie_effect: float = param(1.0, "x", "extra posting with many friends inside the group (saturating)", "motivation: seed 000/002 (ties)", ge=0)
     tie_half: float = param(3.0, "friends", "friends inside at which half the tie effect is reached", gt=0)
-    size_exponent: float = param(0.5, "-", "per-member posting falls as size^-exponent (bystanders); the demo's verdict is sensitive to it", "motivation: Blair et al. 2005 (groups of 1/2/15/50, 'not in proportion'; no exponent)", ge=0, le=1)
-    size_ref: float = param(20.0, "members", "group size at which the size effect is 1; smaller groups are capped at 2x", "motivation: seed 004 ('90% active in groups under 20', unverified)", gt=0)
     reply_effect: float = param(4.0, "x", "extra posting in a group that talked yesterday (replies beget replies, saturating)", "motivation: seed 000", ge=0)
     activity_half: float = param(0.2, "messages/member/day", "yesterday's group activity at which ~63% of the reply effect is reached", gt=0)
     mood_weight: float = param(2.0, "-", "how strongly satisfaction scales posting: factor = clip(1 + weight*satisfaction, 0.05, 2)", ge=0)
     muted_factor: float = param(0.1, "x", "posting of a member who muted the group", "motivation: seed 004", ge=0, le=1)
     valuable_base: float = param(0.15, "share", "share of a novice's posts that are valuable to others", ge=0, le=1)
     valuable_expertise: float = param(0.5, "share", "added share of valuable posts at full expertise", ge=0, le=1)
-    expertise_days: float = param(90.0, "days", "e-folding time for expertise to grow with tenure", gt=0)
     spam_rate: float = param(1.5, "ads/day", "ads a day posted by a member who turned to spam", "motivation: seed 004", ge=0)
 
 
@@ -111,17 +130,34 @@ class Novelty(Params):
     content: float = param(1.0, "0-1", "novelty of an operator's or expert's post (new content)", "motivation: seed 000/001 (PGC keeps groups alive)", ge=0, le=1)
 
 
+class Familiarity(Params):
+    """Whom a member knows in a group: friends, and acquaintances made by exchanging replies.
+
+    Familiarity f is the share of the other members a member knows (friends inside plus
+    acquaintances, at most everyone). Each reply a member gets or gives makes `per_reply`
+    acquaintance; acquaintance fades at `forget` a day. Spontaneous talk rises with f:
+    posting x (1 + effect x f), and chit-chat is worth more among people one knows. In a
+    small group replies soon make everyone a semi-acquaintance; in a large one they
+    cannot, so talk there needs content and rules (seed 003 ¶25) — no size is written in.
+    """
+
+    effect: float = param(3.0, "x", "extra posting of a member who knows everyone in the group (f = 1)", "motivation: seed 003 (semi-acquaintances talk by themselves; no number)", ge=0)
+    per_reply: float = param(1.0, "acquaintances", "acquaintance made by one exchange of replies (a reply got or given)", ge=0)
+    forget: float = param(0.02, "1/day", "share of acquaintance that fades each day without exchanges", ge=0, le=1)
+
+
 class Reading(Params):
     """What a member gets from the day's messages, against their attention budget."""
 
     value_weight: float = param(1.0, "utility", "most utility a day from valuable messages (saturating)", ge=0)
     value_half: float = param(3.0, "messages", "valuable messages read x interest for ~63% of the value", gt=0)
     level_mismatch: float = param(0.5, "-", "value lost per unit of expertise between a reader and the group's valuable posters (basics bore experts, experts lose novices)", "motivation: seed 003/004 (veterans silenced by basics; no number)", ge=0, le=1)
-    chat_weight: float = param(0.35, "utility", "most utility a day from chit-chat, scaled by friends inside", "motivation: seed 000 (offline ties)", ge=0)
+    chat_weight: float = param(0.35, "utility", "most utility a day from chit-chat, scaled by familiarity (0.3 + 0.7 f)", "motivation: seed 000 (offline ties)", ge=0)
     chat_half: float = param(10.0, "messages", "chit-chat messages read for ~63% of its utility", gt=0)
     spam_weight: float = param(0.04, "utility/ad", "disutility per ad read", "motivation: seed 004", ge=0)
     overload_weight: float = param(0.5, "utility", "disutility per unit of load above attention (load/attention - 1)", f"motivation: {CYD} (no number)", ge=0)
     muted_read_share: float = param(0.1, "share", "share of a muted group's messages still read", ge=0, le=1)
+    learning: float = param(0.0004, "1/message", "share of what is left to learn that one valuable message read teaches (expertise grows by reading, not by the calendar)", ge=0)
     reply_reward: float = param(0.35, "utility", "utility of getting a reply to one's own post", f"motivation: {JR} (the paper reports 44% -> 56% posting again; tests/test_domain_figures.py checks it)", ge=0)
     replies_per_message: float = param(0.9, "replies", "replies a post draws per message of others' in the group that day (spread over the day's posts): chance of a reply = 1 - exp(-this x others' share of the day's talk)", "motivation: Burke et al. 2007 (about 40% of thread starters got no reply; tests/test_domain_figures.py checks it)", ge=0)
 
@@ -145,8 +181,11 @@ class Satisfaction(Params):
     softness: float = param(0.08, "utility", "width of the logistic thresholds (mute, leave, spam, follow)", gt=0)
     mute_rate: float = param(0.15, "1/day", "daily chance to mute at double one's attention (scales with overload)", f"motivation: {CYD} (74.6% mute is a lifetime share, not a daily rate)", ge=0, le=1)
     silent_mute_rate: float = param(0.01, "1/day", "daily chance to mute a low-value group without overload", "motivation: seed 004", ge=0, le=1)
+    unmute_rate: float = param(0.02, "1/day", "daily chance that a muted member unmutes a group that pleases them again (x logistic of satisfaction above leave_threshold), when not overloaded", ge=0, le=1)
     spam_threshold: float = param(-0.15, "utility", "below this a member who stays may start posting ads", "motivation: seed 004", ge=-2, le=2)
     spam_turn_rate: float = param(0.004, "1/day", "daily chance to turn to ads, scaled by weak norms", "motivation: seed 004", ge=0, le=1)
+    spammer_exit: float = param(0.2, "1/day", "daily chance an ad poster leaves a group nobody reads (x exp(-readers): members who neither muted it nor post ads)", "motivation: seeds 001/004 (ad groups dissolve)", ge=0, le=1)
+    reform_rate: float = param(0.05, "1/day", "daily chance an ad poster stops posting ads in a group where rules are seen to be enforced", ge=0, le=1)
     deterrence: float = param(0.5, "share", "share of would-be ad posters deterred in a group where rules are seen to be enforced", "motivation: seed 001/003/004 (rules and admins)", ge=0, le=1)
     norm_erosion: float = param(0.5, "1/day", "how fast a group's norms erode with its spam share", "motivation: seed 003/004", ge=0)
     norm_recovery: float = param(0.02, "1/day", "how fast norms return to their initial level", ge=0, le=1)
@@ -172,9 +211,7 @@ class Response(Params):
     checkin_streak: float = param(0.7, "probability", "chance of checking in again the day after a check-in (a habit), x mood", ge=0, le=1)
     event_ties: float = param(3.0, "friends", "new friends an attendee makes among the other attendees of an offline event", "motivation: seed 000/002 (offline ties)", ge=0)
     event_utility: float = param(0.3, "utility", "utility of attending an offline event, on the day", ge=0)
-    earned_seat_utility: float = param(0.1, "utility/day", "extra utility of a member who passed an entry gate, on each of their first earned_seat_days days (a hard-won seat is valued more)", "motivation: seed 004 (no number)", ge=0)
-    earned_seat_days: int = param(7, "days", "days a hard-won seat feels special", ge=0)
-    unpaid_commitment_days: float = param(30.0, "days", "e-folding time of an unpaid KOL's commitment", gt=0)
+    earned_seat_utility: float = param(0.5, "utility", "utility of winning a seat through an entry gate, once (a hard-won seat is valued more)", "motivation: seed 004 (no number)", ge=0)
     purchase_engaged: float = param(0.03, "1/day", "daily chance that a member who posted in the last 7 days buys when offered (funnel conversion)", ge=0, le=1)
     purchase_passive: float = param(0.003, "1/day", "the same for a member who has not posted lately", ge=0, le=1)
     advocacy: float = param(0.02, "1/day", "daily chance that an engaged buyer becomes an advocate when asked", ge=0, le=1)
@@ -198,6 +235,7 @@ class Economy(Params):
 
     currency: str = param("CNY", "-", "currency of all costs")
     hourly_wage: float = param(60.0, "currency/hour", "cost of one operator (admin) hour", ge=0)
+    operator_hours: float | None = param(None, "hours/day", "the operator team's hours a day; work beyond them is left undone (groups' upkeep first, then levers in the order listed); none = unlimited", "motivation: seed 004 (a 70,000-person launch chat lost control)", gt=0)
     upkeep_hours: float = param(0.25, "hours/group/day", "operator hours a day to run any live group, whoever opened it (launch, overflow, cap, split)", ge=0)
     setup_hours: float = param(1.0, "hours", "operator hours to open and set up a group after day 0, whoever opened it", ge=0)
 
@@ -208,6 +246,7 @@ class World(Params):
     groups: Groups = Groups()
     arrivals: Arrivals = Arrivals()
     posting: Posting = Posting()
+    familiarity: Familiarity = Familiarity()
     novelty: Novelty = Novelty()
     reading: Reading = Reading()
     satisfaction: Satisfaction = Satisfaction()

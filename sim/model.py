@@ -10,19 +10,24 @@ import numpy as np
 
 from agents import behaviour as rules
 from agents.community import INITIAL, INVITED, NEVER, OUTSIDE, Community
+from agents.network import neighbours
 from agents.effects import Effects
 from agents.network import generate
 from agents.operator import Operator
 from agents.population import Population
 from agents.world import World
 
-STREAMS = ("population", "network", "launch", "arrivals", "posting", "reading", "reacting", "spreading", "operator")
+STREAMS = ("population", "network", "launch", "arrivals", "posting", "reading", "reacting", "spreading", "operator", "creating")
 MAU_WINDOW = 30  # days: "monthly" active, and "silent" = no post in this window
+
+
+def stream(seed: int, name: str) -> np.random.Generator:
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(zlib.crc32(name.encode()),)))
 
 
 def streams(seed: int) -> dict[str, np.random.Generator]:
     """Named random streams: adding a mechanism never shifts the draws of another."""
-    return {name: np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(zlib.crc32(name.encode()),))) for name in STREAMS}
+    return {name: stream(seed, name) for name in STREAMS}
 
 
 class CommunityModel(mesa.Model):
@@ -42,9 +47,13 @@ class CommunityModel(mesa.Model):
         g = world.groups
         self.community = c = Community(people, network, g.norms, g.cap, g.overflow,
                                        satisfaction=world.satisfaction.initial, expectation=world.satisfaction.aspiration)
-        w = people.interest ** world.arrivals.interest_bias
-        self.arrival_weight = np.cumsum(w)
+        # one stream and one weight table per channel; the default channel keeps the "arrivals" stream
+        self.channels = [(ch, np.cumsum(people.interest ** ch.interest_bias),
+                          self.rngs["arrivals"] if i == 0 else stream(seed, f"arrivals:{ch.name}"))
+                         for i, ch in enumerate(world.arrivals.all())]
+        self.arrived = np.zeros(len(self.channels), np.int64)  # joiners per channel
         self._launch()
+        self.entered_before = 0  # so that day 0's joins include the launch
         self.operator = Operator(self, c, world, list(levers or []), self.rngs["operator"])
         self.daily: list[dict[str, Any]] = []
         self.group_daily: list[np.ndarray] = []
@@ -52,17 +61,39 @@ class CommunityModel(mesa.Model):
         self.joined_by_k = np.zeros(rules.K_MAX + 1, np.int64)
 
     def _launch(self) -> None:
-        """Day 0: the initial groups, filled with people drawn like arrivals (by interest)."""
+        """Day 0: the initial groups, filled with people drawn like arrivals (by interest) or circles of friends."""
         c, g = self.community, self.world.groups
         for _ in range(g.initial):
             c.groups.add(0)
         n = min(g.initial * g.initial_members, c.people.size)
         if n:
             rng = self.rngs["launch"]
-            w = self.arrival_weight
-            people = rng.choice(c.people.size, size=n, replace=False, p=np.diff(w, prepend=0) / w[-1])
+            w = self.channels[0][1]
+            weight = np.diff(w, prepend=0) / w[-1]
+            people = self._circles(n, weight, rng) if g.launch_from == "friends" else rng.choice(c.people.size, size=n, replace=False, p=weight)
             groups = np.repeat(np.arange(g.initial), g.initial_members)[:n]
             c.join(people, groups, 0, INITIAL)
+
+    def _circles(self, n: int, weight: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """n people as circles of friends: a few drawn by interest bring their friends, who bring theirs.
+
+        Each launch group gets consecutive people, so friends land together."""
+        adj, taken = self.community.network, np.zeros(len(weight), bool)
+        order: list[np.ndarray] = []
+        count = 0
+        while count < n:
+            seed = rng.choice(len(weight), p=weight)
+            if taken[seed]:
+                continue
+            frontier = np.array([seed])
+            while len(frontier) and count < n:
+                frontier = frontier[~taken[frontier]][: n - count]
+                taken[frontier] = True
+                order.append(frontier)
+                count += len(frontier)
+                _, friends = neighbours(adj, frontier)
+                frontier = rng.permutation(np.unique(friends))
+        return np.concatenate(order)[:n]
 
     # ---- one day ---------------------------------------------------------------------------
     def _enter(self, people: np.ndarray, target: np.ndarray, inviter: np.ndarray, channel: int) -> np.ndarray:
@@ -76,17 +107,25 @@ class CommunityModel(mesa.Model):
         c, w, day = self.community, self.world, self.day
         op = self.operator
         op.arrange(day)
-        arrivals = rules.arrivals(c, w, self.rngs["arrivals"], self.arrival_weight)
-        none = np.full(len(arrivals), -1, np.int64)
-        rows = self._enter(arrivals, none, none, OUTSIDE)
-        joined_groups = [c.members.group[rows]]
+        joined_groups = []
+        for i, (channel, weight, rng) in enumerate(self.channels):
+            people = rules.arrivals(c, channel.per_day, rng, weight)
+            none = np.full(len(people), -1, np.int64)
+            rows = self._enter(people, none, none, OUTSIDE)
+            joined_groups.append(c.members.group[rows])
+            came = c.members.person[rows]
+            c.channel[came[c.channel[came] < 0]] = i
+            self.arrived[i] += len(rows)
+            if channel.cost_per_arrival and len(rows):
+                op.pay("channels", money=channel.cost_per_arrival * len(rows))
+        rules.create_groups(c, w, day, self.rngs["creating"])
         fx = Effects(c.groups.n, c.people.size)
         op.act(day, fx)
 
         sizes = c.group_sizes()
         posts = rules.post(c, w, fx, self.rngs["posting"], day, sizes)
         reading = rules.read(c, w, fx, posts, self.rngs["reading"], day, sizes)
-        rules.learn(c, w, posts, reading)
+        rules.learn(c, w, posts, reading, sizes)
         rules.feel(c, w, reading)
         mutes, leaves, why, turns = rules.react(c, w, fx, reading, self.rngs["reacting"])
         exposures = rules.forward(c, w, fx, reading, self.rngs["spreading"])
@@ -95,7 +134,7 @@ class CommunityModel(mesa.Model):
         group_row = self._group_row(posts, mutes, sizes) if self.record_groups else None
 
         left_groups = c.members.group[leaves]
-        gone = c.leave(leaves, day, why)
+        gone = np.concatenate([c.leave(leaves, day, why), rules.close_deserted(c, day)])
         friend, group, inviter, exp_k, join_k = rules.invite(c, w, fx, exposures, self.rngs["spreading"])
         self.exposed_by_k += exp_k
         self.joined_by_k += join_k
@@ -106,7 +145,7 @@ class CommunityModel(mesa.Model):
         joined_groups = np.concatenate(joined_groups)
         today.update(
             members=c.member_count(),
-            joins=int(np.count_nonzero(c.joined == day)),
+            joins=c.entered - self.entered_before,  # first-timers and people who came back
             leaves=len(gone),
             cost=op.cost,
         )
@@ -116,6 +155,7 @@ class CommunityModel(mesa.Model):
             pad = n - group_row.shape[1]
             group_row = np.vstack([np.pad(group_row, ((0, 0), (0, pad))), extra])
             self.group_daily.append(group_row)
+        self.entered_before = c.entered
         op.settle(day, today)
         self.daily.append(today)
         self.day += 1

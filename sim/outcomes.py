@@ -9,6 +9,8 @@ import numpy as np
 
 from agents.community import INVITED, MOVED, NEVER
 
+from .model import MAU_WINDOW
+
 if TYPE_CHECKING:
     from .model import CommunityModel
 
@@ -66,6 +68,7 @@ for _name, _meaning, _unit, _better in [
     ("cascade_depth_max", "longest invitation chain", "steps", "higher"),
     ("cost_total", "money spent plus operator hours at the hourly wage", "currency", "lower"),
     ("cost_per_active_member", "cost_total / mau_final", "currency/person", "lower"),
+    ("operator_hours_undone", "hours of work the operator's team could not do (world.economy.operator_hours): upkeep, moderation, welcomes", "hours", "lower"),
     ("collapsed", f"1 if ads outnumbered conversation messages over the last {COLLAPSE_WINDOW} days, or there was no "
                   "conversation at all; its mean over runs is the probability of collapse", BINARY, "lower"),
 ]:
@@ -115,7 +118,8 @@ def measure(model: "CommunityModel") -> dict[str, float]:
     c, days = model.community, model.day
     d = model.daily
     members = c.member_count()
-    mau = d[-1]["mau"] if d else 0
+    # after the last day's leavers have gone, as members_final (the daily `mau` is taken before they leave)
+    mau = int(np.count_nonzero((c.n_groups > 0) & (c.last_post > days - 1 - MAU_WINDOW))) if d else 0
     ever = c.ever
     msgs = c.messages[ever]
     top = np.sort(msgs)[::-1][: max(1, len(msgs) // 100)]
@@ -149,5 +153,6 @@ def measure(model: "CommunityModel") -> dict[str, float]:
         "cascade_depth_max": depth,
         "cost_total": cost,
         "cost_per_active_member": cost / mau if mau else (0.0 if cost == 0 else float("nan")),
+        "operator_hours_undone": float(sum(model.operator.undone.values())),
         "collapsed": collapsed(d),
     }

@@ -100,6 +100,8 @@ def execute(job: Job) -> RunResult:
         kpis.update({f"{lever.key}.{k}": v for k, v in lever.report(op).items()})
     kpis.update({f"money.{k}": v for k, v in op.money.items()})
     kpis.update({f"hours.{k}": v for k, v in op.hours.items()})
+    kpis.update({f"undone.{k}": v for k, v in op.undone.items()})  # hours the team could not do, per lever
+    kpis.update({f"arrivals.{ch.name}": int(n) for (ch, _, _), n in zip(model.channels, model.arrived)})
     release(model)
     return RunResult(job, kpis, daily, groups, inv, joining, people)
 

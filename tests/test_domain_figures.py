@@ -55,17 +55,17 @@ def test_fewer_than_a_quarter_ever_post():
     assert never >= 0.75, never
 
 
-@pytest.mark.xfail(strict=True, reason=GAP + "participation inequality — the top 1% write about 60% (published: 74.7%)")
-def test_top_one_percent_write_three_quarters():
+@pytest.mark.parametrize("reps", [REPS, pytest.param(12, marks=pytest.mark.slow)])
+def test_top_one_percent_write_three_quarters(reps):
     """van Mierlo 2014: the top 1% wrote 74.7% of messages. Tolerance: 5 points."""
-    top1 = np.mean([message_shares(m)[1] for m in runs()])
+    top1 = np.mean([message_shares(m)[1] for m in runs(reps)])
     assert abs(top1 - 0.747) <= 0.05, top1
 
 
-@pytest.mark.xfail(strict=True, reason=GAP + "participation inequality — the next 9% write about 33% (published: 24.0%)")
-def test_next_nine_percent_write_a_quarter():
+@pytest.mark.parametrize("reps", [REPS, pytest.param(12, marks=pytest.mark.slow)])
+def test_next_nine_percent_write_a_quarter(reps):
     """van Mierlo 2014: the next 9% wrote 24.0% of messages. Tolerance: 5 points."""
-    next9 = np.mean([message_shares(m)[2] for m in runs()])
+    next9 = np.mean([message_shares(m)[2] for m in runs(reps)])
     assert abs(next9 - 0.240) <= 0.05, next9
 
 
@@ -98,7 +98,7 @@ def test_a_reply_to_a_newcomers_first_post_brings_them_back():
     assert abs((with_reply - without) - 0.12) <= 0.06, (with_reply, without)
 
 
-@pytest.mark.xfail(strict=True, reason=GAP + "muting — about 44% of members mute their group (survey: 74.6% mute groups, of people in 10-30 groups)")
+@pytest.mark.xfail(strict=True, reason=GAP + "muting — about 55% of members mute their group (survey: 74.6% mute groups, of people in 10-30 groups)")
 def test_three_quarters_mute_groups():
     """China Youth Daily 2020 (2,002 WeChat users): 74.6% mute groups. Measured: members who
     muted their group by day 90. Tolerance: 10 points."""
@@ -106,7 +106,7 @@ def test_three_quarters_mute_groups():
     assert abs(muted - 0.746) <= 0.10, muted
 
 
-@pytest.mark.xfail(strict=True, reason=GAP + "leaving — about 19% of people who joined have left by day 90 (survey: 38.4% actively leave groups)")
+@pytest.mark.xfail(strict=True, reason=GAP + "leaving — about 23% of people who joined have left by day 90 (survey: 38.4% actively leave groups)")
 def test_over_a_third_leave_groups():
     """China Youth Daily 2020: 38.4% actively leave groups. Measured: people who ever joined
     and left the community by day 90. Tolerance: 10 points."""

