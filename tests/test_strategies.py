@@ -144,10 +144,10 @@ def test_split_at_150_changes_active_ratio_and_costs_admin_hours():
 
 
 def test_losing_the_kols_loses_their_content():
-    """10 replications: DAU after the KOLs leave on day 25 is lower than if they had stayed (2 s.e.):
+    """20 replications: DAU after the KOLs leave on day 25 is lower than if they had stayed (2 s.e.):
     their content and promotion are gone (no shock parameter: nothing else happens)."""
     diffs = []
-    for r in range(10):
+    for r in range(20):
         stay = [d["dau"] for d in run(SMALL, [{"kol_seeding": {}}], r).daily[26:]]
         gone = [d["dau"] for d in run(SMALL, [{"kol_seeding": {"leave_day": 25}}], r).daily[26:]]
         diffs.append(np.mean(gone) - np.mean(stay))
