@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import enum
 import math
+import types
 import typing
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,7 +32,8 @@ from agents.world import World
 
 from ..scenario import Loaded
 
-SPAN = 4.0  # an open range becomes a slider up to SPAN x the current value
+SPAN = 4.0  # an open range becomes a slider up to SPAN x the current value ...
+WIDE = 10.0  # ... and so does a range wider than WIDE x that (population 10..20,000,000)
 STEPS = 100  # a float slider moves in about this many steps
 
 
@@ -78,7 +80,7 @@ def field_input(path: str, label: str, info: FieldInfo, value: Any) -> Input | N
     """The input for one pydantic field holding `value`, or None when it has no widget."""
     ann = info.annotation
     args = typing.get_args(ann)
-    if typing.get_origin(ann) is typing.Union and type(None) in args:  # Optional[X]: only when set
+    if typing.get_origin(ann) in (typing.Union, types.UnionType) and type(None) in args:  # X | None: only when set
         if value is None:
             return None
         ann = next(a for a in args if a is not type(None))
@@ -100,11 +102,11 @@ def field_input(path: str, label: str, info: FieldInfo, value: Any) -> Input | N
 
 def _slider(path: str, label: str, whole: bool, value: float, low: float | None, high: float | None,
             meaning: str) -> Input:
-    """A slider over the allowed range; an open (or very wide) range is cut to 0..SPAN x value."""
+    """A slider over the allowed range; an open (or very wide) range is cut to lower..SPAN x value."""
     lo = 0 if low is None else low
     lo = min(lo, value)
     practical = abs(value) * SPAN if value else lo + (10 if whole else 1)
-    hi = practical if high is None or not math.isfinite(high) or high > practical else high
+    hi = practical if high is None or not math.isfinite(high) or high > WIDE * practical else high
     hi = max(hi, value)
     if whole:
         lo, hi = int(math.floor(lo)), int(math.ceil(hi))
