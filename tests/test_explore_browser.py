@@ -119,6 +119,8 @@ def test_explore_renders_steps_reruns_and_downloads(server: str, tmp_path: Path)
                 assert text.lower() in body, text
             page.wait_for_selector(".qunsim-chart svg")
             assert page.locator(".qunsim-chart").count() == 2  # the day-by-day charts and the groups
+            empty = page.text_content(".qunsim-chart svg")
+            assert "one_group" in empty and "split_100" in empty and "members" in empty  # a legend and panels
 
             # Step advances one day in every arm
             page.get_by_role("button", name="Step").click()
@@ -128,8 +130,9 @@ def test_explore_renders_steps_reruns_and_downloads(server: str, tmp_path: Path)
             wait_day(page, 3)
             before = [int(v.replace(",", "")) for v in kpi(page, "members")]
             assert all(200 <= v < 600 for v in before), before  # a launch of 300; splitting loses some
-            page.wait_for_function("document.querySelector('.qunsim-chart svg').textContent.includes('split_100')")
-            drawn = page.text_content(".qunsim-chart svg")  # the charts follow the days: a line per arm now
+            # the charts follow the days (their axes now span the values)
+            page.wait_for_function("before => document.querySelector('.qunsim-chart svg').textContent !== before", arg=empty)
+            drawn = page.text_content(".qunsim-chart svg")
 
             # moving a slider re-runs both arms to the day reached: 1,200 launch members instead of 300
             slider = page.locator(".v-input", has_text="groups.initial_members").get_by_role("slider")

@@ -36,6 +36,15 @@ LAYOUT_CSS = f"""
 .v-main {{ --v-layout-left: {SIDEBAR}px !important; }}
 .v-app-bar .v-toolbar__content {{ padding-left: {SIDEBAR + 16}px !important; }}
 """
+# Mesa's sliders put a long label beside a short track and show no value; stack the label
+# over a full-width track and keep Vuetify's value bubble on.
+SLIDER_CSS = """
+.v-navigation-drawer .v-slider.v-input--horizontal { grid-template-areas: "prepend" "control" "messages";
+  grid-template-columns: 1fr; }
+.v-navigation-drawer .v-slider .v-input__prepend { margin-inline-end: 0 !important; margin-bottom: 0; }
+.v-navigation-drawer .v-slider .v-input__control { margin-top: 24px; }
+.v-navigation-drawer .v-slider-thumb__label-container { display: block !important; }
+"""
 
 
 @lru_cache(maxsize=1)
@@ -58,7 +67,7 @@ def Page():
 
     solara.use_effect(rerun, [tuple(current.items())])
     solara.Title(f"qunsim explore: {ex.loaded.scenario.name}")
-    solara.Style(LAYOUT_CSS)
+    solara.Style(LAYOUT_CSS + SLIDER_CSS)
     with solara.Column(style={"padding": "8px"}):
         SolaraViz(model, components=[], model_params=params, name=f"qunsim explore · {ex.loaded.scenario.name}",
                   play_interval=PLAY_INTERVAL)

@@ -105,15 +105,17 @@ def _slider(path: str, label: str, whole: bool, value: float, low: float | None,
     """A slider over the allowed range; an open (or very wide) range is cut to lower..SPAN x value."""
     lo = 0 if low is None else low
     lo = min(lo, value)
-    practical = abs(value) * SPAN if value else lo + (10 if whole else 1)
+    practical = max(abs(value) * SPAN, lo + 10) if whole else abs(value) * SPAN if value else lo + 1
     hi = practical if high is None or not math.isfinite(high) or high > WIDE * practical else high
     hi = max(hi, value)
     if whole:
         lo, hi = int(math.floor(lo)), int(math.ceil(hi))
         step = max(1, round((hi - lo) / 200))
+        lo = int(value) - step * ((int(value) - lo) // step)  # the value on the slider's grid: it never snaps away
         return Input(path, label, "int", int(value), lo, hi, step, meaning=meaning)
     step = _nice((hi - lo) / STEPS)
-    return Input(path, label, "float", float(value), float(lo), float(hi), step, meaning=meaning)
+    lo = float(f"{value - step * math.floor((value - lo) / step + 1e-9):.12g}")
+    return Input(path, label, "float", float(value), lo, float(hi), step, meaning=meaning)
 
 
 def _nice(x: float) -> float:

@@ -61,19 +61,21 @@ def _fmt(x: float) -> str:
 
 
 def trends(model: Explorer) -> alt.Chart:
-    """The five headline daily outcomes, one panel each, one line per arm."""
+    """The five headline daily outcomes, one panel each (own y scale), one line per arm."""
     data = model.daily()
-    data["kpi"] = data["kpi"].map(lambda k: TITLES.get(k, k))
-    if data.empty:  # day 0: empty axes with the right panels, so the page looks like itself
-        data = pd.DataFrame({"day": 0, "arm": list(model.arms)[0], "kpi": list(TITLES.values()), "value": float("nan")})
-    line = alt.Chart(data).mark_line(point=len(data) < 400).encode(
-        x=alt.X("day:Q", title="day", scale=alt.Scale(domain=[0, max(model.days - 1, 1)])),
-        y=alt.Y("value:Q", title=None),
-        color=alt.Color("arm:N", title="arm", sort=list(model.arms)),
-        tooltip=["arm", "day", alt.Tooltip("value:Q", format=",.3~f")],
-    ).properties(width=230, height=120)
-    order = [TITLES[k] for k in TITLES]
-    return line.facet(facet=alt.Facet("kpi:N", title=None, sort=order), columns=3).resolve_scale(y="independent")
+    arms = list(model.arms)
+    panels = []
+    for key, title in TITLES.items():
+        part = data[data["kpi"] == key]
+        line = alt.Chart(part if len(part) else pd.DataFrame({"day": [], "arm": [], "value": []})).mark_line(
+            point=len(part) < 120).encode(
+            x=alt.X("day:Q", title="day", scale=alt.Scale(domain=[0, max(model.days - 1, 1)])),
+            y=alt.Y("value:Q", title=None),
+            color=alt.Color("arm:N", title="arm", scale=alt.Scale(domain=arms)),
+            tooltip=["arm", "day", alt.Tooltip("value:Q", title=key, format=",.3~f")],
+        )
+        panels.append(line.properties(width=230, height=120, title=title))
+    return alt.concat(*panels, columns=3)
 
 
 def groups_chart(model: Explorer, colour: str) -> alt.Chart:
