@@ -193,6 +193,10 @@ def test_offline_assets_alias_the_major_versions_solara_asks_for(tmp_path: Path)
     assert (into / "vega@5.3.1" / "build" / "x.js").read_text() == "vega@5.3.1"  # the exact names stay
     assert (into / "@widgetti").is_dir()
     offline_assets(shipped, into)  # again: nothing to add, no error
+    (shipped / "vega@5.22.0" / "build").mkdir(parents=True)  # solara-assets upgraded
+    (shipped / "vega@5.22.0" / "build" / "x.js").write_text("vega@5.22.0")
+    offline_assets(shipped, into)
+    assert (into / "vega@5" / "build" / "x.js").read_text() == "vega@5.22.0"
 
 
 def test_explore_help_teaches() -> None:

@@ -6,23 +6,22 @@ which it reads when it is imported, so the environment is set first.
 The page works offline. solara's JavaScript comes from the `solara-assets` package
 (pinned to solara's own version in pyproject.toml), which installs it as files under
 `<prefix>/share/solara/cdn/NAME@VERSION/`; solara serves that folder at /_solara/cdn and
-fetches from a public CDN only what is not there. Its chart widget (Altair / Vega-Lite)
-asks for `vega@5`, `vega-lite@5` and `vega-embed@6`, while solara-assets 1.58.2 ships
-them as `vega@5.21.0`, `vega-lite@5.2.0` and `vega-embed@6.20.2` — so without help the
-charts wait for a CDN that is not reachable and stay blank. `offline_assets` serves a
-folder of links to the shipped files plus those major-version names. solara's telemetry,
-which would call out to the internet, is off.
+fetches from a public CDN only what is not there. The charts (chart.vue, like solara's
+own Altair widget) ask for `vega@5`, `vega-lite@5` and `vega-embed@6`, while
+solara-assets 1.58.2 ships them as `vega@5.21.0`, `vega-lite@5.2.0` and
+`vega-embed@6.20.2` — so without help the charts wait for a CDN that is not reachable
+and stay blank. `offline_assets` makes a folder of links to the shipped files plus those
+major-version names, and solara serves that instead. solara's telemetry, which would call
+out to the internet, is off.
 """
 
 from __future__ import annotations
 
-import atexit
 import json
 import os
 import re
-import shutil
 import socket
-import tempfile
+import sys
 import threading
 import time
 from pathlib import Path
@@ -47,14 +46,14 @@ def offline_assets(shipped: Path, into: Path) -> Path:
     """Fill `into` with links to every shipped asset folder, plus `NAME@MAJOR` aliases.
 
     The alias points at the newest shipped version of that major (`vega@5` ->
-    `vega@5.21.0`); a name that is shipped as it is asked for is left alone.
+    `vega@5.21.0`); a name that is shipped as it is asked for is left alone. Links are
+    (re)made when they point elsewhere, so the folder follows an upgrade of solara-assets.
     """
     into.mkdir(parents=True, exist_ok=True)
+    links: dict[str, Path] = {}
     newest: dict[str, tuple[tuple[int, ...], Path]] = {}
     for entry in sorted(shipped.iterdir()) if shipped.is_dir() else []:
-        link = into / entry.name
-        if not link.exists():
-            link.symlink_to(entry, target_is_directory=entry.is_dir())
+        links[entry.name] = entry
         m = re.fullmatch(r"(.+)@(\d+)((?:\.\d+)*)", entry.name)
         if m:
             version = tuple(int(p) for p in (m[2] + m[3]).split("."))
@@ -62,20 +61,34 @@ def offline_assets(shipped: Path, into: Path) -> Path:
             if alias not in newest or version > newest[alias][0]:
                 newest[alias] = (version, entry)
     for alias, (_, entry) in newest.items():
-        link = into / alias
-        if not link.exists():
-            link.symlink_to(entry, target_is_directory=True)
+        links.setdefault(alias, entry)
+    for name, target in links.items():
+        link = into / name
+        if link.is_symlink() and Path(os.readlink(link)) == target:
+            continue
+        if link.is_symlink() or link.is_file():
+            link.unlink()
+        elif link.exists():
+            continue  # a real folder someone put there: theirs
+        try:
+            link.symlink_to(target, target_is_directory=target.is_dir())
+        except FileExistsError:  # another server made it just now
+            pass
     return into
 
 
 def _use_offline_assets() -> None:
+    """Serve solara's assets from a folder of links (kept beside the environment, made once)."""
     from solara.server import settings
 
     settings.telemetry.mixpanel_enable = False
     shipped = Path(settings.assets.proxy_cache_dir)
-    into = Path(tempfile.mkdtemp(prefix="qunsim-explore-cdn-"))
-    atexit.register(shutil.rmtree, into, ignore_errors=True)  # links only: the shipped files stay
-    settings.assets.proxy_cache_dir = offline_assets(shipped, into)
+    for into in (Path(sys.prefix) / "share" / "qunsim" / "solara-cdn", Path.home() / ".cache" / "qunsim" / "solara-cdn"):
+        try:
+            settings.assets.proxy_cache_dir = offline_assets(shipped, into)
+            return
+        except OSError:
+            continue  # not writable here: try the next place
 
 
 def bind(host: str, port: int) -> socket.socket:

@@ -74,8 +74,8 @@ def trends(model: Explorer) -> alt.Chart:
             color=alt.Color("arm:N", title="arm", scale=alt.Scale(domain=arms)),
             tooltip=["arm", "day", alt.Tooltip("value:Q", title=key, format=",.3~f")],
         )
-        panels.append(line.properties(width=230, height=120, title=title))
-    return alt.concat(*panels, columns=3)
+        panels.append(line.properties(width=210, height=110, title=title))
+    return alt.concat(*panels, columns=3).configure_legend(orient="top")
 
 
 def groups_chart(model: Explorer, colour: str) -> alt.Chart:
