@@ -108,6 +108,7 @@ def test_explore_renders_steps_reruns_and_downloads(server: str, tmp_path: Path)
             page.set_default_timeout(WAIT * 1000)
             page.on("request", lambda r: requests.append(r.url))
             page.on("pageerror", lambda e: errors.append(str(e)))
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)  # e.g. a 404
             page.goto(server)
 
             # the page renders: the scenario, the inputs from the schema, the KPI table, the charts

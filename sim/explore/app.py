@@ -24,9 +24,9 @@ import solara
 from mesa.visualization import SolaraViz
 
 from .explorer import Exploration, Explorer
+from .server import ENV
 from .views import Views
 
-ENV = "QUNSIM_EXPLORE"
 PLAY_INTERVAL = 150  # ms between days while playing
 SIDEBAR = 440  # px
 # solara 1.58's AppLayout gives its sidebar width="min-content", which Vuetify 3 turns into

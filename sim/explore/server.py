@@ -29,7 +29,7 @@ from typing import Callable
 
 from .explorer import Exploration
 
-ENV = "QUNSIM_EXPLORE"  # also read by sim/explore/app.py
+ENV = "QUNSIM_EXPLORE"  # names the scenario for sim/explore/app.py (the page runs in this process)
 
 
 def prepare(file: str | Path, params: list[str] | None = None) -> Exploration:

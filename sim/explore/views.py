@@ -1,8 +1,8 @@
 """What the explorer page shows of an `Explorer`: charts, the day's KPIs, the groups, the file.
 
-Each view is a solara component of the model that Mesa's SolaraViz places on its page;
+Each view is a solara component of the model, placed below Mesa's SolaraViz by app.py;
 `update_counter.get()` subscribes it to Mesa's step signal, so it redraws after every
-step. Charts are Altair (Vega-Lite drawn in the browser): a redraw sends a small spec,
+step (and a new model — a re-run, a Reset — renders it afresh). Charts are Altair (Vega-Lite drawn in the browser): a redraw sends a small spec,
 not an image, which keeps play smooth (matplotlib redraws were slow in Mesa's own viz,
 mesa#1806).
 """
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import html
-
 from pathlib import Path
 
 import altair as alt
@@ -154,8 +153,10 @@ def _paragraph(text: str) -> None:
 
 @solara.component
 def ScenarioCard(model: Explorer):
-    """The question, any problem with the settings, the command that runs them, and the file."""
-    update_counter.get()
+    """The question, any problem with the settings, the command that runs them, and the file.
+
+    It changes with the settings only, so it follows the model (a re-run, a Reset), not each step.
+    """
     s = model.loaded.scenario
     changed = model.exploration.changed(model.settings)
     with solara.Card(s.name):
