@@ -427,10 +427,14 @@ def explore(
 
     Example:  qunsim explore scenarios/dunbar_split.yaml --port 8765
     """
-    try:
-        from .explore import serve
-    except ImportError as e:  # the viz extra is missing
-        fail([f"qunsim explore needs the explorer's packages ({e.name} is missing): pip install 'qunsim[explore]'"])
+    import importlib.util
+
+    missing = [m for m in ("solara", "solara_assets", "altair", "uvicorn") if importlib.util.find_spec(m) is None]
+    if missing:  # the explore extra is not installed
+        fail([f"qunsim explore needs the explorer's packages ({', '.join(missing)} missing): "
+              "make setup, or pip install 'qunsim[explore]'"])
+    from .explore import serve
+
     if not file.exists():
         fail([f"{file}: no such file — give the path of a scenario YAML file"])
     name = file.name

@@ -1,5 +1,5 @@
 """`qunsim explore` as a person uses it: start the server, open the page in headless Chromium,
-press Step, move a slider, download the file.
+press Step, move a slider, download the file, Reset, play to the end.
 
 The server runs as `qunsim explore FILE --port 0` in its own process group, and the test
 reads the URL it prints, as a person would. Playwright drives Debian's Chromium
@@ -35,7 +35,7 @@ playwright = pytest.importorskip("playwright.sync_api", reason="playwright is a 
 SCENARIO = """\
 name: explore_test
 description: One launch group of 300, kept whole or split at 100.
-days: 30
+days: 12
 seed: 3
 world:
   population: {size: 2000}
@@ -113,7 +113,7 @@ def test_explore_renders_steps_reruns_and_downloads(server: str, tmp_path: Path)
 
             # the page renders: the scenario, the inputs from the schema, the KPI table, the charts
             page.wait_for_selector("#qunsim-kpis")
-            assert day(page).startswith("day 0 of 30")
+            assert day(page).startswith("day 0 of 12")
             body = page.inner_text("body").lower()  # buttons are upper-cased by CSS
             for text in ("explore_test", "Model Parameters", "groups.initial_members", "split_100: dunbar_split.threshold",
                          "split_100: dunbar_split.method", "one_group", "Download scenario YAML"):
@@ -161,6 +161,13 @@ def test_explore_renders_steps_reruns_and_downloads(server: str, tmp_path: Path)
             wait_day(page, 1)
             reset = [int(v.replace(",", "")) for v in kpi(page, "members")]
             assert all(r > 2 * b for r, b in zip(reset, before)), (before, reset)
+
+            # ▶ plays day after day and stops at the scenario's last day
+            page.get_by_role("button", name="▶").click()
+            wait_day(page, 12)
+            page.wait_for_function("() => [...document.querySelectorAll('button')].some("
+                                   "b => b.innerText.trim().toLowerCase() === 'step' && b.disabled)")  # the end: no more steps
+            assert day(page).startswith("day 12 of 12")
         finally:
             browser.close()
 
