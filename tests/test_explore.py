@@ -220,3 +220,13 @@ def test_explore_a_bad_file_is_one_line_exit_2(tmp_path: Path) -> None:
     res = CliRunner().invoke(app, ["explore", str(bad), "--port", "0"])
     assert res.exit_code == 2
     assert "did you mean 'size'" in res.output and "Traceback" not in res.output
+
+
+def test_a_param_prefix_that_names_nothing_is_an_error(file: Path) -> None:
+    from sim.scenario import ScenarioError
+
+    assert any(i.path == "world.posting.spam_rate" for i in Exploration(file, ["world.posting"]).inputs)
+    with pytest.raises(ScenarioError) as e:
+        Exploration(file, ["world.postng.spam_rate"])
+    assert str(e.value).startswith("--param world.postng.spam_rate: no world parameter")
+    assert "did you mean 'world.posting.spam_rate'" in str(e.value)

@@ -26,10 +26,12 @@ import pandas as pd
 from ruamel.yaml import YAML
 
 from agents import strategies
+from agents.params import describe, did_you_mean
+from agents.world import World
 
 from ..model import CommunityModel
 from ..runner import rep_seed
-from ..scenario import Loaded, ScenarioError, load, read
+from ..scenario import Loaded, Problem, ScenarioError, load, read
 from .inputs import Input, inputs
 
 # the daily outcomes the charts follow, and the KPI table lists (keys of `CommunityModel.daily`)
@@ -55,6 +57,12 @@ class Exploration:
         self.file = Path(self.file)
         self.loaded = load(self.file)  # a bad file fails here, before any server starts
         self.inputs = inputs(self.loaded, self.extra)
+        paths = [r["path"] for r in describe(World, "world.")]
+        sections = [f"world.{name}" for name in World.model_fields]
+        unknown = [p for p in self.extra if not any(q == p or q.startswith(p.rstrip(".") + ".") for q in paths)]
+        if unknown:
+            raise ScenarioError([Problem(f"--param {p}", f"no world parameter is or starts with {p!r} — "
+                                         f"{did_you_mean(p, sections + paths)}`qunsim params` lists them") for p in unknown])
 
     @property
     def defaults(self) -> dict[str, Any]:
