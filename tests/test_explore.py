@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 from pydantic import BaseModel, Field
 
+from agents.world import World
 from sim.explore.explorer import Exploration, Explorer, _shared
 from sim.explore.inputs import field_input, inputs
 from sim.explore.server import offline_assets
@@ -73,7 +74,21 @@ def test_the_whole_world_on_request() -> None:
     assert {i.kind for i in rows} == {"int", "float", "choice"}
     paths = {i.path for i in rows}
     assert "world.network.path" not in paths and "world.economy.currency" not in paths  # a file, a text: no widget
+    for i in rows:  # every value a slider can reach is a valid value (gt/lt bounds excluded)
+        if i.kind in ("int", "float"):
+            for end in (i.low, i.high):
+                World.model_validate(_nested(i.path.removeprefix("world."), end))
     assert {i.path for i in inputs(load(data={"name": "p"}), extra=["world.posting"])} >= {"world.posting.spam_rate"}
+
+
+def _nested(path: str, value) -> dict:
+    out: dict = {}
+    node = out
+    *parts, last = path.split(".")
+    for p in parts:
+        node = node.setdefault(p, {})
+    node[last] = value
+    return out
 
 
 class Colour(enum.Enum):

@@ -62,18 +62,20 @@ class Input:
         return {"type": kind, "label": self.label, "value": v, "min": self.low, "max": self.high, "step": self.step}
 
 
-def _bounds(info: FieldInfo) -> tuple[float | None, float | None]:
+def _bounds(info: FieldInfo) -> tuple[float | None, float | None, bool, bool]:
+    """(low, high, low excluded, high excluded) from ge/gt/le/lt."""
     low = high = None
+    low_open = high_open = False
     for m in info.metadata:
-        if getattr(m, "ge", None) is not None:
-            low = m.ge
-        if getattr(m, "gt", None) is not None:
-            low = m.gt
-        if getattr(m, "le", None) is not None:
-            high = m.le
-        if getattr(m, "lt", None) is not None:
-            high = m.lt
-    return low, high
+        for name, is_low, is_open in (("ge", True, False), ("gt", True, True), ("le", False, False), ("lt", False, True)):
+            bound = getattr(m, name, None)
+            if bound is None:
+                continue
+            if is_low:
+                low, low_open = bound, is_open
+            else:
+                high, high_open = bound, is_open
+    return low, high, low_open, high_open
 
 
 def field_input(path: str, label: str, info: FieldInfo, value: Any) -> Input | None:
@@ -95,8 +97,14 @@ def field_input(path: str, label: str, info: FieldInfo, value: Any) -> Input | N
         return Input(path, label, "choice", getattr(value, "value", value),
                      choices=tuple(str(e.value) for e in ann), meaning=meaning)
     if ann in (int, float) and isinstance(value, (int, float)) and not isinstance(value, bool):
-        low, high = _bounds(info)
-        return _slider(path, label, ann is int, value, low, high, meaning)
+        low, high, low_open, high_open = _bounds(info)
+        made = _slider(path, label, ann is int, value, low, high, meaning)
+        lo, hi = made.low, made.high
+        if low_open and lo <= low < value:  # gt: the bound itself is not allowed (lo is on the value's grid)
+            lo = type(lo)(round(lo + made.step, 12))
+        if high_open and hi >= high > value:  # lt
+            hi = type(hi)(round(hi - made.step, 12))
+        return Input(**{**made.__dict__, "low": lo, "high": hi})
     return None
 
 
@@ -114,7 +122,7 @@ def _slider(path: str, label: str, whole: bool, value: float, low: float | None,
         lo = int(value) - step * ((int(value) - lo) // step)  # the value on the slider's grid: it never snaps away
         return Input(path, label, "int", int(value), lo, hi, step, meaning=meaning)
     step = _nice((hi - lo) / STEPS)
-    lo = float(f"{value - step * math.floor((value - lo) / step + 1e-9):.12g}")
+    lo = round(value - step * math.floor((value - lo) / step + 1e-9), 12) + 0.0  # + 0.0: no -0.0
     return Input(path, label, "float", float(value), lo, float(hi), step, meaning=meaning)
 
 
