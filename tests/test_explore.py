@@ -245,3 +245,18 @@ def test_a_param_prefix_that_names_nothing_is_an_error(file: Path) -> None:
         Exploration(file, ["world.postng.spam_rate"])
     assert str(e.value).startswith("--param world.postng.spam_rate: no world parameter")
     assert "did you mean 'world.posting.spam_rate'" in str(e.value)
+
+
+def test_every_lever_slider_end_is_a_valid_value() -> None:
+    from agents.strategies import REGISTRY
+
+    checked = 0
+    for name, cls in REGISTRY.items():
+        defaults = cls.Params()
+        for field, info in cls.Params.model_fields.items():
+            made = field_input(field, field, info, getattr(defaults, field))
+            if made is not None and made.kind in ("int", "float"):
+                for end in (made.low, made.high):
+                    cls.Params.model_validate({field: end})  # raises if a slider could reach a refused value
+                    checked += 1
+    assert checked > 50
