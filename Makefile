@@ -1,6 +1,8 @@
 # qunsim — every setup step lives here. Two commands on a fresh machine:
 #   make demo   set up, then run the default A/B comparison and write its report
 #   make test   set up (with test tools), then run the whole test suite
+# and one to watch a scenario in the browser:
+#   make explore   serve `qunsim explore $(DEMO)` and print the URL to open
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
@@ -8,11 +10,11 @@ STAMP  := $(VENV)/.installed
 DEV    := $(VENV)/.installed-dev
 DEMO   ?= scenarios/dunbar_split.yaml
 
-.PHONY: setup demo test test-slow bench docs clean fonts browser
+.PHONY: setup demo explore test test-slow bench docs clean fonts browser
 
 # System packages from Debian, installed once (a no-op when present; root, or sudo):
 #   fonts    a CJK font, so `qunsim report --lang zh` figures show Chinese glyphs
-#   browser  chromium, which the browser test of the report drives headless
+#   browser  chromium, which the browser tests (report, explorer) drive headless
 APT := $(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get
 define apt_install
 	if command -v apt-get >/dev/null 2>&1; then \
@@ -24,8 +26,9 @@ $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
+# the explore extra (Mesa's SolaraViz, pinned solara + solara-assets) is part of every setup
 $(STAMP): pyproject.toml | $(VENV)/bin/python
-	$(PY) -m pip install --quiet -e .
+	$(PY) -m pip install --quiet -e '.[explore]'
 	touch $@
 
 $(DEV): pyproject.toml | $(VENV)/bin/python
@@ -42,6 +45,10 @@ browser:
 
 demo: $(STAMP)
 	$(VENV)/bin/qunsim run $(DEMO)
+
+PORT ?= 8765
+explore: $(STAMP)
+	$(VENV)/bin/qunsim explore $(DEMO) --port $(PORT)
 
 test: $(DEV) fonts browser
 	$(PY) -m pytest -q -n 2

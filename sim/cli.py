@@ -428,6 +428,52 @@ def report_command(
 
 
 @app.command()
+def explore(
+    file: Annotated[Path, typer.Argument(help="the scenario YAML file to explore")],
+    host: Annotated[str, typer.Option(help="address to listen on; 127.0.0.1 keeps the page on this machine")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port to listen on; 0 picks a free one")] = 8765,
+    param: Annotated[Optional[list[str]], typer.Option(
+        "--param", help="also offer these world parameters as inputs: a path or a prefix, e.g. --param world.posting "
+        "(repeatable; --param world offers all of them)")] = None,
+) -> None:
+    """Watch a scenario day by day in your browser, and turn its knobs before you run it.
+
+    Serves a page (Mesa's SolaraViz) and prints the URL to open; works offline; Ctrl-C stops it.
+
+    Every arm of the scenario runs side by side on one seed: the seed of replication 0 of `qunsim run`. Step advances one day, ▶ plays, Reset starts again at day 0.
+
+    Inputs: the world parameters the file sets (add more with --param) and every parameter of its levers; moving one re-runs every arm up to the day reached.
+
+    Shown: the day's KPIs; members, DAU, active ratio, spam share and cost day by day; the groups (size, activity or spam, shared members); the `qunsim run FILE --set ...` command for the current settings, and a button that downloads the scenario file with them written in.
+
+    Example:  qunsim explore scenarios/dunbar_split.yaml --port 8765
+    """
+    import importlib.util
+
+    missing = [m for m in ("solara", "solara_assets", "altair", "uvicorn") if importlib.util.find_spec(m) is None]
+    if missing:  # the explore extra is not installed
+        fail([f"qunsim explore needs the explorer's packages ({', '.join(missing)} missing): "
+              "make setup, or pip install 'qunsim[explore]'"])
+    from .explore import serve
+
+    if not file.exists():
+        fail([f"{file}: no such file — give the path of a scenario YAML file"])
+    name = file.name
+
+    def ready(url: str) -> None:
+        typer.echo(f"exploring {name}: open {url} in your browser (Ctrl-C stops)")
+
+    try:
+        serve(file, host=host, port=port, params=param, ready=ready)
+    except ScenarioError as e:
+        fail(e.problems)
+    except OSError as e:  # the port is taken, or the address is not this machine's
+        fail([f"--host {host} --port {port}: cannot listen there ({e.strerror or e}) — try another --port, or --port 0"])
+    except KeyboardInterrupt:
+        pass
+
+
+@app.command()
 def kpis() -> None:
     """List the outcomes every run measures, with their meaning and unit."""
     t = Table("KPI", "meaning", "unit", "better")
