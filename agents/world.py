@@ -128,7 +128,7 @@ class Satisfaction(Params):
 class Spreading(Params):
     """Forwarding valuable content outside and joining by invitation (complex contagion)."""
 
-    forward_rate: float = param(0.005, "1/message", "chance per valuable message read (x interest) that a member forwards it", "seed 004 (fission)", ge=0)
+    forward_rate: float = param(0.005, "1/message", "chance per valuable message read (x interest) that a member forwards it", "seed 004 (fission)", ge=0, le=1)
     forward_reach: int = param(3, "friends", "friends outside the group who see a forward", ge=1, le=1000)
     join_max: float = param(0.1, "probability", "highest chance that an exposed friend joins", BK, ge=0, le=1)
     join_k_scale: float = param(2.0, "friends", "friends inside at which ~63% of join_max is reached (diminishing returns)", BK, gt=0)

@@ -34,8 +34,6 @@ from typing import Any, Callable, Literal
 import numpy as np
 import pandas as pd
 from pydantic import Field, ValidationError, model_validator
-from ruamel.yaml import YAML
-from ruamel.yaml.error import MarkedYAMLError
 
 from agents.params import Params, did_you_mean, value_problem
 
@@ -43,7 +41,7 @@ from . import __version__
 from .executors import Executor, land, make
 from .outcomes import KPIS
 from .runner import NOT_IN_RUN, Job, jobs
-from .scenario import Loaded, Problem, ScenarioError, _line, _plain, load, read
+from .scenario import Loaded, Problem, ScenarioError, _at, _line, _plain, _walk, load, read
 from .store import Store
 
 class Parameter(Params):
@@ -132,19 +130,6 @@ class Study:
 
 
 # ---- reading and checking an experiment file -----------------------------------------------------
-def _read(path: Path) -> Any:
-    if not path.exists():
-        raise ScenarioError([Problem(str(path), "no such file — give the path of an experiment YAML file")])
-    try:
-        tree = YAML().load(path.read_text(encoding="utf-8"))
-    except MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        raise ScenarioError([Problem(f"{path}:{mark.line + 1 if mark else 1}", f"not valid YAML: {e.problem or e.context}")]) from None
-    if not isinstance(tree, dict):
-        raise ScenarioError([Problem(f"{path}:1", "an experiment file is a mapping with name, scenario, design, parameters ...")])
-    return tree
-
-
 def _explain(err: dict[str, Any]) -> str:
     loc = tuple(err["loc"])
     path = ".".join(map(str, loc))
@@ -153,43 +138,6 @@ def _explain(err: dict[str, Any]) -> str:
         allowed = list(model.model_fields)
         return f"unknown key {path!r} — {did_you_mean(loc[-1], allowed)}allowed here: {', '.join(allowed)}"
     return value_problem(err, path)
-
-
-def _walk(raw: Any, dotted: str) -> str | None:
-    """Why `dotted` cannot be set in the scenario, or None. Missing keys are left to validation."""
-    parts = dotted.split(".")
-    node = raw
-    for i, part in enumerate(parts[:-1]):
-        here = ".".join(parts[: i + 1]) if i else part
-        parent = ".".join(parts[:i]) or "the scenario"
-        if isinstance(node, list):
-            if not part.isdigit():
-                return f"{parent} is a list — name an item by its position (0, 1, ...), not {part!r}"
-            if int(part) >= len(node):
-                return f"{parent} has {len(node)} item(s), so position {part} does not exist (positions count from 0)"
-            node = node[int(part)]
-        elif isinstance(node, dict):
-            node = node.get(part, [] if parts[i + 1].isdigit() else {})  # absent lists (strategy) are empty
-        else:
-            return f"{parent} is a value ({node!r}), not a section, so {here} cannot be set"
-    parent = ".".join(parts[:-1]) or "the scenario"
-    if isinstance(node, list) and not (parts[-1].isdigit() and int(parts[-1]) < len(node)):
-        return f"{parent} is a list of {len(node)} item(s) — name an existing item by its position (0, 1, ...)"
-    if not isinstance(node, (dict, list)):
-        return f"{parent} is a value ({node!r}), not a section, so {dotted} cannot be set"
-    return None
-
-
-def _at(raw: Any, dotted: str) -> Any:
-    node = raw
-    for part in dotted.split("."):
-        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
-            node = node[int(part)]
-        elif isinstance(node, dict) and part in node:
-            node = node[part]
-        else:
-            return None
-    return node
 
 
 def _whole(raw: dict[str, Any], full: dict[str, Any], name: str) -> bool:
@@ -234,6 +182,18 @@ def _grid_axis(spec: Parameter, integer: bool) -> list[Any]:
     return list(dict.fromkeys(vals))  # rounding may merge neighbours
 
 
+MAX_POINTS = 20_000  # each point is a resolved scenario in memory; counted before any is built
+
+
+def design_size(exp: Experiment) -> int:
+    """How many points the design has (a grid: at most; rounding may merge a few), without building them."""
+    d = len(exp.parameters)
+    if exp.design == "grid":
+        return math.prod(len(p.values) if p.values is not None else (p.steps or 1) for p in exp.parameters.values())
+    per = {"lhs": 1, "sobol": d + 2, "morris": d + 1}[exp.design]
+    return (exp.samples or 0) * per
+
+
 def design(exp: Experiment, integer: dict[str, bool], seed: int) -> tuple[np.ndarray | None, list[dict[str, Any]]]:
     """The points of the experiment: (unit-cube matrix or None for a grid, values per point).
 
@@ -270,7 +230,7 @@ def design(exp: Experiment, integer: dict[str, bool], seed: int) -> tuple[np.nda
 def load_experiment(path: str | Path) -> Study:
     """Read and check an experiment file; every problem is `FILE:LINE: what — what is allowed`."""
     path = Path(path)
-    tree = _read(path)
+    tree = read(path, "experiment")
     try:
         exp = Experiment.model_validate(_plain(tree))
     except ValidationError as e:
@@ -288,6 +248,11 @@ def load_experiment(path: str | Path) -> Study:
     for name, spec in exp.parameters.items():
         if exp.design == "grid" and spec.values is None and spec.steps is None:
             problems.append(Problem(here("parameters", name), f"parameters.{name}: a range in a grid needs steps: (points along it, ends included)"))
+    if not problems and (n := design_size(exp)) > MAX_POINTS:
+        problems.append(Problem(here("parameters" if exp.design == "grid" else "samples"), f"the {exp.design} design has "
+                                f"{n:,} points, more than {MAX_POINTS:,} — fewer values or steps, or fewer samples "
+                                "(split a large study into several experiments)"))
+        raise ScenarioError(problems)
     scenario_path = (path.parent / exp.scenario) if not Path(exp.scenario).is_absolute() else Path(exp.scenario)
     if not scenario_path.exists():
         problems.append(Problem(here("scenario"), f"scenario: no such file {str(scenario_path)!r} — the base scenario, relative to this experiment file"))
