@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import shlex
+import signal
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -25,6 +26,7 @@ from agents.strategies.custom import CustomLeverError
 from .api import Interrupted, compare as compare_files, run_scenario, sweep as run_sweep
 from .outcomes import KPIS
 from .scenario import ScenarioError, load
+from .store import started_with
 
 app = typer.Typer(
     name="qunsim",
@@ -51,13 +53,16 @@ def fail(problems: list) -> None:
 
 @app.command()
 def validate(files: Annotated[list[Path], typer.Argument(help="scenario files to check")]) -> None:
-    """Check scenario files without running them: every problem on one line, exit code 2 if any."""
+    """Check scenario files without running them (nor a custom lever's code): every problem on one line, exit code 2 if any."""
     problems = []
     for f in files:
         try:
-            loaded = load(f)
+            loaded = load(f, run_code=False)
             arms = ", ".join(loaded.arms)
-            out.print(f"{f}: ok — {len(loaded.arms)} arm(s): {arms}; {loaded.scenario.replications} replications x {loaded.scenario.days} days", soft_wrap=True)
+            custom = any("custom" in item for s in loaded.arms.values() for item in s.strategy if isinstance(item, dict))
+            note = "; custom lever code not run (its params are checked by qunsim run)" if custom else ""
+            out.print(f"{f}: ok — {len(loaded.arms)} arm(s): {arms}; {loaded.scenario.replications} replications x "
+                      f"{loaded.scenario.days} days{note}", soft_wrap=True, highlight=False)
         except ScenarioError as e:
             problems += e.problems
     if problems:
@@ -81,7 +86,7 @@ Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar (for
 
 @app.command()
 def run(
-    file: Annotated[Path, typer.Argument(help="the scenario YAML file")],
+    file: Annotated[Optional[Path], typer.Argument(help="the scenario YAML file (left out with --resume: the folder's own)")] = None,
     reps: Reps = None,
     seed: Seed = None,
     days: Days = None,
@@ -96,11 +101,8 @@ def run(
     quiet: Quiet = False,
 ) -> None:
     """Run every arm of a scenario on shared seeds and write the results directory."""
-    try:
-        loaded = load(file)  # validate the file first so errors name its lines
-    except ScenarioError as e:
-        fail(e.problems)
-    directory = _launch("run", run_scenario, file, loaded.scenario.outcomes.primary, quiet, reps=_reps(reps), seed=seed,
+    files = [file] if file else []
+    directory = _launch("run", run_scenario, file, _primary(files, resume), quiet, reps=_reps(reps), seed=seed,
                         days=days, sets=set_, precision=precision, max_reps=max_reps, workers=workers, executor=executor,
                         scheduler=scheduler, out=out_dir, resume=resume)
     _report(directory)
@@ -108,7 +110,7 @@ def run(
 
 @app.command()
 def compare(
-    files: Annotated[list[Path], typer.Argument(help="scenario files: the baseline first, then the arms to compare with it")],
+    files: Annotated[Optional[list[Path]], typer.Argument(help="scenario files: the baseline first, then the arms to compare with it")] = None,
     reps: Reps = None,
     seed: Seed = None,
     days: Days = None,
@@ -123,14 +125,8 @@ def compare(
     quiet: Quiet = False,
 ) -> None:
     """Compare scenario files as arms (each named by its `name`) on common seeds, analysed paired."""
-    from .api import compose
-
-    reps_ = _reps(reps)
-    try:  # check the files agree before anything runs
-        loaded, _ = compose(list(files), sets=set_, reps=reps_ if isinstance(reps_, int) else None, seed=seed, days=days)
-    except ScenarioError as e:
-        fail(e.problems)
-    directory = _launch("compare", compare_files, list(files), loaded.scenario.outcomes.primary, quiet, reps=reps_, seed=seed,
+    files = list(files or [])
+    directory = _launch("compare", compare_files, files, _primary(files, resume), quiet, reps=_reps(reps), seed=seed,
                         days=days, sets=set_, precision=precision, max_reps=max_reps, workers=workers, executor=executor,
                         scheduler=scheduler, out=out_dir, resume=resume)
     _report(directory)
@@ -138,7 +134,7 @@ def compare(
 
 @app.command()
 def sweep(
-    file: Annotated[Path, typer.Argument(help="the experiment YAML file (see experiments/)")],
+    file: Annotated[Optional[Path], typer.Argument(help="the experiment YAML file (see experiments/; left out with --resume)")] = None,
     workers: Workers = None,
     executor: ExecutorOpt = "local",
     scheduler: Scheduler = None,
@@ -150,18 +146,39 @@ def sweep(
     """Run an experiment: a design of points (grid, lhs, sobol, morris) x arms x replications."""
     from .experiment import load_experiment
 
-    try:
-        study = load_experiment(file)
-    except ScenarioError as e:
-        fail(e.problems)
-    n = len(study.points) * len(study.arms) * study.exp.replications
-    (out if check else err).print(f"{file}: ok — {study.exp.design} design, {len(study.points)} points x {len(study.arms)} arm(s) "
-                                  f"x {study.exp.replications} replication(s) = {n} runs", highlight=False, soft_wrap=True)
+    if file is None and not resume:
+        fail(["sweep: give an experiment file (or --resume DIR to finish a sweep)"])
+    if file is not None:
+        try:
+            study = load_experiment(file, run_code=not check)
+        except ScenarioError as e:
+            fail(e.problems)
+        n = len(study.points) * len(study.arms) * study.exp.replications
+        (out if check else err).print(f"{file}: ok — {study.exp.design} design, {len(study.points)} points x {len(study.arms)} arm(s) "
+                                      f"x {study.exp.replications} replication(s) = {n} runs", highlight=False, soft_wrap=True)
     if check:
         return
-    directory = _launch("sweep", run_sweep, file, study.primary, quiet, workers=workers, executor=executor,
-                        scheduler=scheduler, out=out_dir, resume=resume)
+    directory = _launch("sweep", run_sweep, file, _primary([], resume) if file is None else study.primary, quiet,
+                        workers=workers, executor=executor, scheduler=scheduler, out=out_dir, resume=resume)
     _sweep_report(directory)
+
+
+def _primary(files: list[Path], resume: Path | None) -> str:
+    """The primary KPI the progress bar follows: the first file's, else the resumed folder's."""
+    try:
+        if files:
+            return load(files[0], run_code=False).scenario.outcomes.primary
+        if resume:
+            from ruamel.yaml import YAML
+
+            folder, _ = started_with(resume)
+            stored = YAML(typ="safe").load((folder / "scenario.resolved.yaml").read_text(encoding="utf-8"))
+            return stored["outcomes"]["primary"]
+    except ScenarioError as e:
+        fail(e.problems)
+    except (OSError, KeyError, TypeError, ValueError):
+        pass  # the command itself reports what is wrong
+    return "active_ratio_final"
 
 
 def _reps(reps: str | None) -> int | str | None:
@@ -178,17 +195,19 @@ def _launch(name: str, call, source, primary: str, quiet: bool, **options):
     """Run `call` under the progress bar; turn every expected failure into its exit code.
 
     `options` use the library's keyword names; the command that reproduces the call is
-    rebuilt from them and stored with the results.
+    rebuilt from them and stored with the results. SIGTERM is taken as Ctrl-C, so a
+    `kill` also says what is kept.
     """
     if options.get("executor") not in ("local", "dask"):
         fail([f"--executor: {options.get('executor')!r} is not an executor — use local or dask"])
     if options.get("executor") == "dask" and not options.get("scheduler"):
         fail(["--executor dask needs --scheduler tcp://HOST:PORT (the address `dask scheduler` prints)"])
     flags = {("set" if k == "sets" else k): v for k, v in options.items() if (k, v) != ("executor", "local")}
-    command = _command(name, *(source if isinstance(source, list) else [source]), **flags)
+    command = _command(name, *(source if isinstance(source, list) else [source] if source else []), **flags)
+    previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         with _Runs(quiet, primary) as bar:
-            return call(source, progress=bar.tick, command=command, **options)
+            return call(source or None, progress=bar.tick, command=command, **options)
     except ScenarioError as e:
         fail(e.problems)
     except (FileExistsError, FileNotFoundError, ConnectionError) as e:
@@ -200,6 +219,15 @@ def _launch(name: str, call, source, primary: str, quiet: bool, **options):
             raise typer.Exit(2)
         typer.echo(str(e), err=True)
         raise typer.Exit(130)
+    except KeyboardInterrupt:  # before any folder was made (loading, checking, connecting)
+        typer.echo("stopped (interrupted) before any run started: nothing was written", err=True)
+        raise typer.Exit(130)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _terminate(signum, frame) -> None:
+    raise KeyboardInterrupt
 
 
 class _Runs:
@@ -213,14 +241,18 @@ class _Runs:
                             console=err, disable=quiet)
 
     def __enter__(self) -> "_Runs":
-        self.bar.__enter__()
-        self.task = self.bar.add_task("runs", total=None, best="")
+        self.started = False  # the bar appears with the first run: a rejected input prints only its line
         return self
 
     def __exit__(self, *exc) -> None:
-        self.bar.__exit__(*exc)
+        if self.started:
+            self.bar.__exit__(*exc)
 
     def tick(self, done: int, total: int, result) -> None:
+        if not self.started:
+            self.bar.__enter__()
+            self.task = self.bar.add_task("runs", total=None, best="")
+            self.started = True
         if result is not None:
             v = result.kpis.get(self.primary)
             if v is not None and v == v:

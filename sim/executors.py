@@ -18,12 +18,16 @@ import os
 import signal
 import uuid
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from concurrent import futures as cf
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from agents.params import shorten
+
 from . import __version__
 from .runner import Job, RunResult, execute
+from .scenario import Problem, ScenarioError
 from .store import Landed, write_part
 
 if TYPE_CHECKING:
@@ -34,18 +38,31 @@ Progress = Callable[[int, int, "RunResult | Landed | None"], None]
 
 
 class Interrupted(Exception):
-    """A run stopped early (Ctrl-C, a dead worker, a failing run); finished runs are kept in `directory`.
+    """Work stopped early (Ctrl-C, a dead worker, a failing run); finished runs are kept in `directory`.
 
     done: finished runs on disk; lost: runs that were executing and are thrown away;
-    remaining: runs not finished (lost ones included) that `--resume` will run.
+    remaining: runs not finished (lost ones included) that `--resume` will run;
+    stage: what was under way if not running (combining the tables, writing the report);
+    finish: the command that completes the work (None: nothing was kept).
     """
 
-    def __init__(self, directory: Path, done: int, lost: int, cause: BaseException, remaining: int | None = None):
+    def __init__(self, directory: Path, done: int | None, lost: int, cause: BaseException, remaining: int | None = None,
+                 stage: str | None = None, finish: str | None = None):
         self.directory, self.done, self.lost, self.cause = directory, done, lost, cause
         self.remaining = lost if remaining is None else remaining
-        why = "interrupted" if isinstance(cause, KeyboardInterrupt) else f"{type(cause).__name__}: {cause}"
-        super().__init__(f"stopped ({why}): {done} finished runs kept in {directory}, {lost} in flight lost, "
-                         f"{self.remaining} still to run; resume with --resume {directory}")
+        self.stage, self.finish = stage, finish
+        why = "interrupted" if isinstance(cause, KeyboardInterrupt) else f"{type(cause).__name__}: {shorten(str(cause))}"
+        head = f"stopped ({why}){' ' + stage if stage else ''}"
+        if finish is None:
+            tail = "no run had finished, so nothing was kept"
+        elif done is None:
+            tail = f"the results are complete in {directory}; finish with: {finish}"
+        elif self.lost == self.remaining == 0:
+            tail = f"all {done} runs are kept in {directory}; finish with: {finish}"
+        else:
+            tail = (f"{done} finished runs kept in {directory}, {self.lost} in flight lost, {self.remaining} still to run; "
+                    f"finish with: {finish}")
+        super().__init__(f"{head}: {tail}")
 
 
 class Executor:
@@ -196,8 +213,9 @@ class Dask(Executor):
         self._own = not isinstance(scheduler, Client)
         try:
             self.client = Client(scheduler, timeout="15s") if self._own else scheduler
-        except (OSError, TimeoutError) as e:
-            raise ConnectionError(f"cannot reach the dask scheduler at {scheduler}: {e}") from None
+        except (OSError, TimeoutError, ValueError, TypeError) as e:
+            raise ConnectionError(f"--scheduler: cannot reach a dask scheduler at {scheduler!r} ({shorten(str(e), 120)}) "
+                                  "— give the address `dask scheduler` prints, e.g. tcp://10.0.0.5:8786") from None
         versions = self.client.run(_worker_version)
         wrong = {w: v for w, v in versions.items() if v != __version__}
         if wrong:
@@ -260,9 +278,33 @@ def make(executor: str = "local", workers: int | None = None, scheduler: Any = N
         return Dask(scheduler)
     if executor != "local":
         raise ValueError(f"unknown executor {executor!r} — executors: local, dask")
+    if workers is not None and workers < 1:
+        raise ScenarioError([Problem("--workers", f"{workers} is not a number of worker processes — give 1 or more "
+                                     "(leave it out to use every core)")])
     if workers == 1:
         return InProcess()
     return Local(workers)
+
+
+def kept(store: "Store", e: Interrupted, resumed: bool) -> Interrupted:
+    """A new folder in which no run finished holds nothing worth keeping: remove it, and say so."""
+    if resumed or e.done:
+        return e
+    store.discard()
+    return Interrupted(store.dir, 0, e.lost, e.cause, e.remaining)
+
+
+@contextmanager
+def stage(store: "Store", what: str, runs: int):
+    """A step after the runs (combining the tables, the summary): Ctrl-C or a full disk there
+    keeps every run and says how to finish."""
+    try:
+        yield
+    except BaseException as e:
+        store.release()
+        if not isinstance(e, (KeyboardInterrupt, OSError)):
+            raise
+        raise Interrupted(store.dir, runs, 0, e, remaining=0, stage=what, finish=store.finish_command()) from e
 
 
 def land(store: "Store", todo: Sequence[Job], executor: Executor, progress: Progress | None = None,
@@ -291,6 +333,6 @@ def land(store: "Store", todo: Sequence[Job], executor: Executor, progress: Prog
     except BaseException as e:  # Ctrl-C, a dead worker, a failed run: keep what landed, say what was lost
         results.close()
         lost = max(executor.submitted - stored, 0)
-        raise Interrupted(store.dir, offset + finished + stored, lost, e,
-                          remaining=len(pending) - stored) from e
+        raise Interrupted(store.dir, offset + finished + stored, lost, e, remaining=len(pending) - stored,
+                          finish=store.finish_command()) from e
     return finished + stored

@@ -38,11 +38,11 @@ from pydantic import Field, ValidationError, model_validator
 from agents.params import Params, did_you_mean, value_problem
 
 from . import __version__
-from .executors import Executor, land, make
+from .executors import Executor, Interrupted, kept, land, make, stage
 from .outcomes import KPIS
 from .runner import NOT_IN_RUN, Job, jobs
-from .scenario import Loaded, Problem, ScenarioError, _at, _line, _plain, _walk, load, read
-from .store import Store
+from .scenario import Loaded, Problem, ScenarioError, _at, _line, _plain, _walk, load, read, resolved_yaml
+from .store import Store, open_store, resumed, same_as_stored
 
 class Parameter(Params):
     """One varied parameter: a list of values, or a range."""
@@ -227,8 +227,11 @@ def design(exp: Experiment, integer: dict[str, bool], seed: int) -> tuple[np.nda
     return unit, points
 
 
-def load_experiment(path: str | Path) -> Study:
-    """Read and check an experiment file; every problem is `FILE:LINE: what — what is allowed`."""
+def load_experiment(path: str | Path, run_code: bool = True) -> Study:
+    """Read and check an experiment file; every problem is `FILE:LINE: what — what is allowed`.
+
+    `run_code=False` (sweep --check) checks custom levers' files without running them.
+    """
     path = Path(path)
     tree = read(path, "experiment")
     try:
@@ -258,7 +261,7 @@ def load_experiment(path: str | Path) -> Study:
         problems.append(Problem(here("scenario"), f"scenario: no such file {str(scenario_path)!r} — the base scenario, relative to this experiment file"))
         raise ScenarioError(problems)
     try:
-        load(scenario_path)  # the base scenario's own problems, with its own lines
+        load(scenario_path, run_code=run_code)  # the base scenario's own problems, with its own lines
     except ScenarioError as e:
         raise ScenarioError(problems + e.problems) from None
 
@@ -286,7 +289,7 @@ def load_experiment(path: str | Path) -> Study:
         return out
 
     try:
-        base = load(data=comp, overrides=sets)
+        base = load(data=comp, overrides=sets, run_code=run_code)
     except ScenarioError as e:
         raise ScenarioError(problems + mapped(e)) from None
     base = Loaded(base.scenario, base.arms, scenario_path, base.raw)
@@ -304,7 +307,7 @@ def load_experiment(path: str | Path) -> Study:
         resolved = []
         for v in probes:
             try:
-                ld = load(data=base.raw, overrides=[f"{name}={_dump(v)}"])
+                ld = load(data=base.raw, overrides=[f"{name}={_dump(v)}"], run_code=run_code)
                 resolved.append(json.dumps({a: s.model_dump(mode="json", exclude=NOT_IN_RUN) for a, s in ld.arms.items()}, sort_keys=True, default=str))
             except ScenarioError as e:
                 seen = {(p.where, p.what.split(" (at ")[0]) for p in problems}
@@ -319,7 +322,7 @@ def load_experiment(path: str | Path) -> Study:
     loaded: list[Loaded] = []
     for i, point in enumerate(points):
         try:
-            ld = load(data=base.raw, overrides=[f"{k}={_dump(v)}" for k, v in point.items()])
+            ld = load(data=base.raw, overrides=[f"{k}={_dump(v)}" for k, v in point.items()], run_code=run_code)
         except ScenarioError as e:
             label = ", ".join(f"{k}={v!r}" for k, v in point.items())
             problems += mapped(e, f" (point {i}: {label})")
@@ -417,27 +420,50 @@ def robustness(means: pd.DataFrame, study: Study) -> tuple[pd.DataFrame, dict[st
 Progress = Callable[[int, int, Any], None]
 
 
-def run_experiment(file: str | Path, *, workers: int | None = None, executor: str | Executor = "local",
+def run_experiment(file: str | Path | None = None, *, workers: int | None = None, executor: str | Executor = "local",
                    scheduler: Any = None, out: str | Path | None = None, resume: str | Path | None = None,
                    progress: Progress | None = None, command: str | None = None) -> Path:
-    """Run every point x arm x replication of an experiment, analyse, and finish its directory."""
-    started = time.perf_counter()
-    study = load_experiment(file)
-    exp = study.exp
-    default = Path("results") / exp.name / datetime.now().strftime("%Y%m%d-%H%M%S")
-    from .api import resolved_yaml
+    """Run every point x arm x replication of an experiment, analyse, and finish its directory.
 
+    `resume=DIR` finishes DIR with the experiment file it was started with (`file` may be left out).
+    """
+    started = time.perf_counter()
+    files = [Path(file)] if file is not None else []
+    if resume:
+        files, _ = resumed("sweep", files, {}, resume)
+    if not files:
+        raise ScenarioError([Problem("sweep", "give an experiment file (or --resume DIR to finish a sweep)")])
+    study = load_experiment(files[0])
+    exp = study.exp
     buf = json.dumps(exp.model_dump(mode="json"), indent=2)
+    base_text = resolved_yaml(study.base)
+    if resume:
+        same_as_stored(resume, "experiment.json", buf)
+        same_as_stored(resume, "scenario.resolved.yaml", base_text)
     todo = study.jobs()
     ex, own = (executor, False) if isinstance(executor, Executor) else (make(executor, workers, scheduler), True)
     try:  # the executor first: an unreachable cluster leaves no directory behind
-        store = Store.resume(Path(resume)) if resume else Store(Path(out) if out else default)
-        store.write_text("scenario.resolved.yaml", resolved_yaml(study.base))
-        store.write_text("experiment.json", buf)
-        land(store, todo, ex, progress)
+        store = open_store("sweep", files, {}, exp.name, out, resume)
+        try:
+            store.write_text("scenario.resolved.yaml", base_text)
+            store.write_text("experiment.json", buf)
+            land(store, todo, ex, progress)
+        except BaseException as e:  # the folder is no longer being written: unlock it
+            store.release()
+            if isinstance(e, Interrupted):
+                raise kept(store, e, resumed=bool(resume)) from e.cause
+            raise
     finally:
         if own:
             ex.close()
+    with stage(store, "while combining the tables", len(todo)):
+        return _finish(store, study, todo, buf, ex, started, command)
+
+
+def _finish(store: Store, study: Study, todo: list[Job], buf: str, ex: Executor, started: float,
+            command: str | None) -> Path:
+    """Combine the landed runs, analyse them (points, sensitivity, robustness) and complete the folder."""
+    exp = study.exp
     runs = store.consolidate([j.run_id for j in todo])
     params = pd.DataFrame(study.points).rename_axis("point").reset_index()
     runs = runs.merge(params, on="point", how="left")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import io
 import json
 import typing
 from dataclasses import dataclass
@@ -113,6 +114,17 @@ class Loaded:
     @property
     def baseline(self) -> str:
         return self.scenario.baseline or next(iter(self.arms))
+
+
+def resolved_yaml(loaded: Loaded, replications: int | None = None) -> str:
+    doc = loaded.scenario.model_dump(mode="json", exclude={"arms"})
+    if replications is not None:
+        doc["replications"] = replications
+    doc["arms"] = {name: s.model_dump(mode="json", include={"description", "world", "strategy"}) for name, s in loaded.arms.items()}
+    doc["baseline"] = loaded.baseline
+    buf = io.StringIO()
+    YAML().dump(doc, buf)
+    return buf.getvalue()
 
 
 # ---- YAML with line numbers ------------------------------------------------------------------
@@ -347,8 +359,13 @@ def parse_set(items: list[str]) -> list[tuple[str, Any]]:
     return out
 
 
-def load(path: str | Path | None = None, overrides: list[str] | None = None, data: dict[str, Any] | None = None) -> Loaded:
-    """Read, override and validate a scenario file (or a dict); raise ScenarioError with every problem."""
+def load(path: str | Path | None = None, overrides: list[str] | None = None, data: dict[str, Any] | None = None,
+         run_code: bool = True) -> Loaded:
+    """Read, override and validate a scenario file (or a dict); raise ScenarioError with every problem.
+
+    `run_code=False` (qunsim validate) checks custom levers' files without running them, so
+    their own parameters are not checked.
+    """
     tree = read(path) if path is not None else data or {}
     raw = _plain(tree)
     sets = parse_set(overrides or [])
@@ -377,7 +394,7 @@ def load(path: str | Path | None = None, overrides: list[str] | None = None, dat
         except ValidationError as e:
             for err in e.errors():
                 problems.append(Problem(where(tuple(err["loc"]), arm), _message(err, Scenario)))
-        for loc, what in strategies.check(candidate.get("strategy") or [], base_dir):
+        for loc, what in strategies.check(candidate.get("strategy") or [], base_dir, run_code):
             problems.append(Problem(where(("strategy", *loc), arm), what))
         if scenario is not None:
             problems += [Problem(where(loc, arm), what) for loc, what in world_problems(scenario.world)]
