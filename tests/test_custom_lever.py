@@ -202,3 +202,45 @@ def test_an_exception_in_a_running_lever_is_one_line_with_its_file_and_line(tmp_
     assert "Traceback" not in proc.stderr
     first = proc.stderr.splitlines()[0]
     assert first == f"custom lever {tmp_path / 'buggy.py'}:11: ZeroDivisionError in act(): division by zero"
+
+
+RUNTIME = '''
+import sys
+import numpy as np
+from agents.strategies import LeverParams, Strategy
+
+
+class Lever(Strategy):
+    class Params(LeverParams):
+        pass
+
+    def act(self, op, day, fx):
+        {body}
+
+    def report(self, op):
+        return {report}
+'''
+
+
+@pytest.mark.parametrize("body, report, expected", [
+    ("fx.post_boost = fx.post_boost * 4", "{}",
+     "12: AttributeError in act(): fx.post_boost is a handle to change in place (fx.post_boost *= 2, "
+     "fx.post_boost[groups] += 1), not to assign"),
+    ("fx.value_boost = 'lots'", "{}", "12: AttributeError in act(): fx.value_boost is a handle"),
+    ("fx.post_boost[:] = np.nan", "{}",
+     "11: act() put NaN or infinity into fx.post_boost — handles and costs take finite numbers"),
+    ("fx.pay(self.key, money=float('inf'))", "{}", "11: act() put NaN or infinity into fx.money (fx.pay)"),
+    ("pass", "'three'", "14: report() returned 'three' — return a dict of names to numbers, e.g. {'topics': 3}"),
+    ("sys.exit(3)", "{}", "12: SystemExit in act(): 3"),
+], ids=["assign-handle", "assign-string", "nan", "inf-cost", "report-string", "sys-exit"])
+def test_a_lever_that_breaks_the_rules_while_running_is_one_line(tmp_path, body, report, expected):
+    (tmp_path / "lever.py").write_text(RUNTIME.format(body=body, report=report))
+    f = tmp_path / "s.yaml"
+    f.write_text("name: rules\ndays: 3\nreplications: 1\nworld:\n  population: {size: 500}\n  groups: {initial_members: 50}\n"
+                 "strategy:\n  - custom: {path: lever.py:Lever}\n")
+    result = cli.invoke(app, ["run", str(f), "--out", str(tmp_path / "out"), "--quiet", "--workers", "1"])
+    assert result.exit_code == 2, result.output
+    lines = result.output.strip().splitlines()
+    assert lines[0].startswith(f"custom lever {tmp_path / 'lever.py'}:{expected}"), lines[0]
+    assert lines[1].endswith("no run had finished, so nothing was kept") and len(lines) == 2
+    assert not (tmp_path / "out").exists() and not (tmp_path / "out.partial").exists()

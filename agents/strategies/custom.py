@@ -22,7 +22,8 @@ import sys
 import traceback
 from pathlib import Path
 
-from ..params import did_you_mean
+from ..effects import Effects
+from ..params import did_you_mean, excerpt, shorten
 from .base import Strategy
 
 CUSTOM = "custom"
@@ -95,18 +96,32 @@ HOOKS = ("setup", "arrange", "act", "settle", "report", "lift", "linger")
 
 
 def _guarded(cls: type[Strategy], path: Path, shown: Path) -> type[Strategy]:
-    """The same lever, whose hooks turn an exception raised in the user's file into one line."""
+    """The same lever, whose hooks turn a mistake in the user's file into one line with its line:
+    an exception (or sys.exit) raised there, NaN or infinity written into a handle or a cost,
+    or a report() that is not a mapping of names to numbers."""
 
     def guard(hook):
+        first = hook.__code__.co_firstlineno if hook.__code__.co_filename == str(path) else "?"
+
+        def fail(what: str, line=first) -> CustomLeverError:
+            return CustomLeverError(f"custom lever {shown}:{line}: {what}")
+
         def call(self, *args, **kwargs):
             try:
-                return hook(self, *args, **kwargs)
-            except Exception as e:
+                result = hook(self, *args, **kwargs)
+            except (Exception, SystemExit) as e:
                 frames = [f for f in traceback.extract_tb(e.__traceback__) if f.filename == str(path)]
                 if not frames:
                     raise
-                raise CustomLeverError(f"custom lever {shown}:{frames[-1].lineno}: {type(e).__name__} in "
-                                       f"{hook.__name__}(): {' '.join(str(e).split())}") from None
+                raise fail(f"{type(e).__name__} in {hook.__name__}(): {shorten(str(e))}", frames[-1].lineno) from None
+            fx = next((a for a in args if isinstance(a, Effects)), None)
+            bad = fx.finite() if fx is not None else None
+            if bad:
+                raise fail(f"{hook.__name__}() put NaN or infinity into {bad} — handles and costs take finite numbers")
+            if hook.__name__ == "report" and not (isinstance(result, dict) and all(
+                    isinstance(k, str) and isinstance(v, (int, float)) and not isinstance(v, bool) for k, v in result.items())):
+                raise fail(f"report() returned {excerpt(result)} — return a dict of names to numbers, e.g. {{'topics': 3}}")
+            return result
         call.__name__ = hook.__name__
         return call
 
@@ -127,7 +142,7 @@ def _load_module(path: Path, shown: Path):
     sys.modules[module.__name__] = module  # pydantic resolves annotations through sys.modules
     try:
         exec(code, module.__dict__)
-    except Exception as e:  # the user's file raised while loading: name its line
+    except (Exception, SystemExit) as e:  # the user's file raised while loading: name its line
         sys.modules.pop(module.__name__, None)
         line = next((f.lineno for f in reversed(traceback.extract_tb(e.__traceback__)) if f.filename == str(path)), "?")
         raise CustomLeverError(f"custom lever {shown}:{line}: {type(e).__name__}: {' '.join(str(e).split())}") from None
