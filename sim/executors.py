@@ -13,9 +13,12 @@ result as it lands, and turn any interruption into `Interrupted` with the counts
 
 from __future__ import annotations
 
+import logging
 import multiprocessing as mp
 import os
 import signal
+import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -111,9 +114,33 @@ def _run(fn: Run, job: Job, parts: Path | None) -> RunResult | Landed:
     return write_part(parts, result) if parts is not None else result
 
 
-def _ignore_sigint() -> None:
-    """Workers leave Ctrl-C to the parent, which stops them; no traceback from every worker."""
+def _worker_start(parent: int) -> None:
+    """In each worker: leave Ctrl-C to the parent, which stops the workers (no traceback from
+    every worker), and end when the parent is gone, even killed with SIGKILL: a worker
+    blocked on its task queue would otherwise wait, holding its memory, for good."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_watch, args=(parent,), name="qunsim-lifeline", daemon=True).start()
+
+
+def _watch(parent: int, every: float = 1.0) -> None:
+    while _alive(parent):
+        time.sleep(every)
+    os._exit(1)
+
+
+def _alive(pid: int) -> bool:
+    """Is process `pid` running (a zombie, dead but not yet reaped, is not)?"""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True  # no /proc: trust kill()
 
 
 def _start_forkserver() -> None:
@@ -149,7 +176,8 @@ class Local(Executor):
             ctx = mp.get_context("forkserver")
             ctx.set_forkserver_preload(["sim.runner"])
             _start_forkserver()
-            self._pool = cf.ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_ignore_sigint)
+            self._pool = cf.ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_worker_start,
+                                                initargs=(os.getpid(),))
         return self._pool
 
     def run(self, jobs: Sequence[Job], parts: Path | None = None) -> Iterator[RunResult | Landed]:
@@ -210,6 +238,7 @@ class Dask(Executor):
         from distributed import Client
 
         self.fn = fn
+        self._log_level = logging.getLogger("distributed.client").level
         self._own = not isinstance(scheduler, Client)
         try:
             self.client = Client(scheduler, timeout="15s") if self._own else scheduler
@@ -223,6 +252,8 @@ class Dask(Executor):
             raise ConnectionError(f"dask workers run another qunsim version than this one ({__version__}): "
                                   + ", ".join(f"{w}: {v}" for w, v in wrong.items()))
         self.workers = max(1, sum(self.client.nthreads().values()))
+        self._address = self.client.scheduler.address
+        logging.getLogger("distributed.client").setLevel(logging.CRITICAL)  # a lost scheduler is our one line
         self._label = f"dask cluster at {self.client.scheduler.address} ({self.workers} worker threads)"
 
     def run(self, jobs: Sequence[Job], parts: Path | None = None) -> Iterator[RunResult]:
@@ -243,7 +274,12 @@ class Dask(Executor):
         stream = as_completed(list(pending))
         try:
             for fut in stream:
-                result = fut.result()  # a failed run raises here (after dask's own retries)
+                try:
+                    result = fut.result()  # a failed run raises here (after dask's own retries)
+                except Exception as e:
+                    if _lost(e) or self.client.status not in ("running", "connecting"):
+                        raise ConnectionError(f"lost the dask scheduler at {self._address}") from None
+                    raise
                 pending.discard(fut)
                 fut.release()
                 if (job := next(queue, None)) is not None:
@@ -253,15 +289,25 @@ class Dask(Executor):
                 yield result
                 del result
         except BaseException:
-            self.client.cancel(list(pending))
+            if self.client.status == "running":
+                self.client.cancel(list(pending))
             raise
 
     def close(self) -> None:
         if self._own:
-            self.client.close()
+            try:
+                self.client.close(timeout=5)
+            except Exception:  # noqa: BLE001 — a lost scheduler cannot be told goodbye
+                pass
+        logging.getLogger("distributed.client").setLevel(self._log_level)
 
     def describe(self) -> str:
         return self._label
+
+
+def _lost(e: BaseException) -> bool:
+    """Did a future fail because the scheduler went away (not because its run failed)?"""
+    return isinstance(e, OSError) or "connection-lost" in str(e) or "connection to the scheduler" in str(e)
 
 
 def _worker_version() -> str:
