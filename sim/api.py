@@ -175,7 +175,7 @@ def _run(loaded: Loaded, dirs: dict[str, Path], *, kind: str, files: list[Path],
         raise ScenarioError([Problem("--reps", f"{reps!r} is not a number — give a whole number, or `auto` with --precision")])
     elif precision is not None or max_reps is not None:
         flag = "--precision" if precision is not None else "--max-reps"
-        raise ScenarioError([Problem(flag, f"{flag} applies only with --reps auto — add --reps auto, or leave {flag} out")])
+        raise ScenarioError([Problem(flag, "applies only with --reps auto — add --reps auto, or leave it out")])
     text = resolved_yaml(loaded)
     if resume:
         same_as_stored(resume, "scenario.resolved.yaml", text, ignore=("replications",) if adaptive else ())

@@ -320,7 +320,7 @@ def _at(raw: Any, dotted: str) -> Any:
 
 
 def _set(raw: dict[str, Any], dotted: str, value: Any) -> None:
-    why = _walk(raw, dotted) if dotted else "give a key before the = sign"
+    why = _walk(raw, dotted)
     if why:
         raise ScenarioError([Problem(f"--set {dotted}", why)])
     node = raw
@@ -348,6 +348,9 @@ def parse_set(items: list[str]) -> list[tuple[str, Any]]:
             raise ScenarioError([Problem(f"--set {item}", "expected dotted.key=value, e.g. --set world.population.size=20000")])
         key, text = item.split("=", 1)
         key = key.strip()
+        if not key:
+            raise ScenarioError([Problem("--set", f"{excerpt(item)} has no key before the = sign — write dotted.key=value, "
+                                         "e.g. --set world.population.size=20000")])
         try:
             value = YAML(typ="safe").load(text) if text.strip() else None
         except (YAMLError, RecursionError) as e:
