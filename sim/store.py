@@ -377,9 +377,10 @@ def resumed(command: str, sources: list[Path], options: dict[str, Any], resume: 
             merged[key] = was_value
         elif value != was_value:
             flag = RESUMED.get(key, key)
-            before = f"{flag} {was_value}" if was_value not in (None, []) else f"no {flag}"
-            problems.append(Problem(flag, f"{flag} {value} differs from {before}, which {folder} was started with — leave "
-                                    "it out to finish that run, or start a new run with --out"))
+            shown = lambda v: " ".join(f"{flag} {x}" for x in v) if isinstance(v, list) else f"{flag} {v}"  # noqa: E731
+            before = shown(was_value) if was_value not in (None, []) else f"no {flag}"
+            problems.append(Problem(flag, f"{shown(value)} differs from {before}, which {folder} was started with — "
+                                    "leave it out to finish that run, or start a new run with --out"))
         else:
             merged[key] = value
     if problems:
@@ -405,12 +406,17 @@ def same_as_stored(resume: str | Path, name: str, text: str, ignore: tuple[str, 
                       "undo the change to finish that run, or start a new run with --out")
 
 
+def stamp() -> str:
+    """The default folder name: the local time to the second (two runs in one second get -2)."""
+    from datetime import datetime
+
+    return datetime.now().strftime("%Y%m%d-%H%M%S")
+
+
 def open_store(command: str, sources: list[Path], options: dict[str, Any], name: str,
                out: str | Path | None, resume: str | Path | None) -> Store:
     """The folder a command writes: the resumed one, `--out`, or a new default `results/<name>/<stamp>`."""
     if resume:
         return Store.resume(Path(resume))
-    from datetime import datetime
-
-    final = Path(out) if out else Path("results") / name / datetime.now().strftime("%Y%m%d-%H%M%S")
+    final = Path(out) if out else Path("results") / name / stamp()
     return Store.create(final, started(command, sources, options), unique=out is None)
