@@ -1,7 +1,8 @@
 """The `qunsim` command: thin wrappers over sim.api, with progress, tables and exit codes.
 
 Exit codes: 0 done, 2 a problem with your input (one line per problem, no traceback),
-130 interrupted (finished runs are kept and can be resumed).
+130 interrupted (Ctrl-C or SIGTERM, a dead worker or scheduler: finished runs are kept, and
+the last line is the command that finishes the work).
 """
 
 from __future__ import annotations
@@ -79,8 +80,8 @@ Sets = Annotated[Optional[list[str]], typer.Option("--set", help="override any s
 Workers = Annotated[Optional[int], typer.Option(help="worker processes (default: all cores)")]
 ExecutorOpt = Annotated[str, typer.Option("--executor", help="local (worker processes) or dask (a dask.distributed cluster)")]
 Scheduler = Annotated[Optional[str], typer.Option(help="with --executor dask: the scheduler address, tcp://HOST:PORT")]
-OutDir = Annotated[Optional[Path], typer.Option("--out", help="results directory (default: results/<name>/<timestamp>/)")]
-Resume = Annotated[Optional[Path], typer.Option(help="continue an interrupted run in this directory (finished runs are skipped)")]
+OutDir = Annotated[Optional[Path], typer.Option("--out", help="results directory, which must not exist yet (default: results/<name>/<timestamp>/)")]
+Resume = Annotated[Optional[Path], typer.Option(help="finish a run in this results directory with its own scenario and options (finished runs are skipped)")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar (for CI)")]
 
 
@@ -204,7 +205,10 @@ def _launch(name: str, call, source, primary: str, quiet: bool, **options):
         fail(["--executor dask needs --scheduler tcp://HOST:PORT (the address `dask scheduler` prints)"])
     flags = {("set" if k == "sets" else k): v for k, v in options.items() if (k, v) != ("executor", "local")}
     command = _command(name, *(source if isinstance(source, list) else [source] if source else []), **flags)
-    previous = signal.signal(signal.SIGTERM, _terminate)
+    try:  # only the main thread may set handlers (a notebook may call from another)
+        previous = signal.signal(signal.SIGTERM, _terminate)
+    except ValueError:
+        previous = None
     try:
         with _Runs(quiet, primary) as bar:
             return call(source or None, progress=bar.tick, command=command, **options)
@@ -223,7 +227,8 @@ def _launch(name: str, call, source, primary: str, quiet: bool, **options):
         typer.echo("stopped (interrupted) before any run started: nothing was written", err=True)
         raise typer.Exit(130)
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 def _terminate(signum, frame) -> None:
