@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from agents.params import describe
+from agents.params import describe, shorten
 from agents.world import World
 
 from . import __version__
@@ -438,6 +438,9 @@ def report_command(
         paths = write_report(directory, lang=lang)
     except FileNotFoundError as e:
         fail([str(e)])
+    except (ValueError, OSError) as e:  # a damaged summary.json or table: say which folder, not a traceback
+        fail([f"{directory}: the stored results cannot be read ({shorten(str(e), 120)}) — give the folder of a finished "
+              "run, or finish it with --resume"])
     for path in paths:
         if path.suffix in (".html", ".md"):
             typer.echo(f"report: {path}")  # plain: a path a terminal can click, never wrapped

@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, ValidationError, model_validator
 
-from agents.params import Params, did_you_mean, value_problem
+from agents.params import Params, did_you_mean, excerpt, value_problem
 
 from . import __version__
 from .executors import Executor, Interrupted, kept, land, make, stage
@@ -136,7 +136,7 @@ def _explain(err: dict[str, Any]) -> str:
     if err["type"] == "extra_forbidden":
         model = Parameter if loc[0] == "parameters" and len(loc) == 3 else Experiment
         allowed = list(model.model_fields)
-        return f"unknown key {path!r} — {did_you_mean(loc[-1], allowed)}allowed here: {', '.join(allowed)}"
+        return f"unknown key {excerpt(path, 100)} — {did_you_mean(loc[-1], allowed)}allowed here: {', '.join(allowed)}"
     return value_problem(err, path)
 
 

@@ -278,7 +278,7 @@ def _message(err: dict[str, Any], model: type[BaseModel]) -> str:
     if kind == "extra_forbidden":
         parent = _model_at(model, loc[:-1])
         allowed = list(parent.model_fields) if parent else []
-        return f"unknown key {path!r} — {did_you_mean(loc[-1], allowed)}allowed here: {', '.join(allowed)}"
+        return f"unknown key {excerpt(path, 100)} — {did_you_mean(loc[-1], allowed)}allowed here: {', '.join(allowed)}"
     return value_problem(err, path)
 
 
