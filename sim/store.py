@@ -142,7 +142,8 @@ class Store:
             try:
                 candidate.parent.mkdir(parents=True, exist_ok=True)
             except (FileExistsError, NotADirectoryError):
-                raise _refuse("--out", f"{candidate.parent} is a file, not a folder — give --out a path under a folder") from None
+                file = next(p for p in (candidate.parent, *candidate.parent.parents) if os.path.lexists(p))
+                raise _refuse("--out", f"{file} is a file, not a folder — give --out a path under a folder") from None
             except OSError as e:
                 raise _refuse("--out", f"cannot create {candidate.parent} ({e.strerror}) — give another --out") from None
             taken = os.path.lexists(candidate)
