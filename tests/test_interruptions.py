@@ -151,6 +151,7 @@ class _AsCompleted:
 
 
 def test_a_lost_dask_scheduler_is_one_line_with_the_resume_command(tmp_path, scenario, monkeypatch):
+    """A stand-in client whose scheduler goes away after two runs (the real one: the slow test below)."""
     from sim.executors import Dask
 
     def lost(self, scheduler, fn=None):
@@ -168,3 +169,33 @@ def test_a_lost_dask_scheduler_is_one_line_with_the_resume_command(tmp_path, sce
     assert result.stderr.strip().splitlines() == [
         f"stopped (ConnectionError: lost the dask scheduler at tcp://10.0.0.5:8786): 2 finished runs kept in {out}.partial, "
         f"2 in flight lost, 2 still to run; finish with: qunsim run --resume {out}.partial"]
+
+
+@pytest.mark.slow
+def test_a_real_dask_scheduler_lost_mid_run_is_one_line_and_resumes(tmp_path, scenario, monkeypatch):
+    """The scheduler goes away after two runs: one line, the runs kept, and the command that finishes."""
+    import distributed
+
+    from sim.cli import _Runs
+
+    out = tmp_path / "out"
+    tick = _Runs.tick
+    monkeypatch.setattr("sim.api.with_report", lambda directory: directory)
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        def lose_the_scheduler(self, done, total, result):
+            tick(self, done, total, result)
+            if done == 2:
+                cluster.sync(cluster.scheduler.close)
+
+        monkeypatch.setattr(_Runs, "tick", lose_the_scheduler)
+        result = cli.invoke(app, ["run", str(scenario), "--reps", "8", "--executor", "dask", "--scheduler",
+                                  cluster.scheduler_address, "--out", str(out), "--quiet"])
+        address = cluster.scheduler_address
+    assert result.exit_code == 130
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"stopped (ConnectionError: lost the dask scheduler at {address}): 2 "
+                                                   f"finished runs kept in {out}.partial, ")
+    assert lines[0].endswith(f"still to run; finish with: qunsim run --resume {out}.partial")
+    monkeypatch.setattr(_Runs, "tick", tick)
+    result = cli.invoke(app, ["run", "--resume", f"{out}.partial", "--workers", "1", "--quiet"])
+    assert result.exit_code == 0, result.output
