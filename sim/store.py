@@ -417,6 +417,8 @@ def stamp() -> str:
 def open_store(command: str, sources: list[Path], options: dict[str, Any], name: str,
                out: str | Path | None, resume: str | Path | None) -> Store:
     """The folder a command writes: the resumed one, `--out`, or a new default `results/<name>/<stamp>`."""
+    if resume and out:
+        raise _refuse("--out", "--out and --resume do not go together — --resume finishes its folder in place; leave out --out")
     if resume:
         return Store.resume(Path(resume))
     final = Path(out) if out else Path("results") / name / stamp()

@@ -176,3 +176,12 @@ def test_resume_refuses_a_link(tmp_path, scenario):
     result, lines = run("run", "--resume", tmp_path / "link")
     assert result.exit_code == 2 and lines == [
         f"--resume: {tmp_path / 'link'} is a symbolic link — give the results folder itself (it was left untouched)"]
+
+
+def test_resume_and_out_together_are_refused(tmp_path, scenario):
+    partial = interrupted(scenario, tmp_path / "out")
+    before = listing(tmp_path)
+    result, lines = run("run", "--resume", partial, "--out", tmp_path / "elsewhere")
+    assert result.exit_code == 2 and lines == [
+        "--out: --out and --resume do not go together — --resume finishes its folder in place; leave out --out"]
+    assert listing(tmp_path) == before
