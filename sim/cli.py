@@ -175,10 +175,8 @@ def _primary(files: list[Path], resume: Path | None) -> str:
             folder, _ = started_with(resume)
             stored = YAML(typ="safe").load((folder / "scenario.resolved.yaml").read_text(encoding="utf-8"))
             return stored["outcomes"]["primary"]
-    except ScenarioError as e:
-        fail(e.problems)
-    except (OSError, KeyError, TypeError, ValueError):
-        pass  # the command itself reports what is wrong
+    except (ScenarioError, OSError, KeyError, TypeError, ValueError):
+        pass  # the command itself reports what is wrong, every problem of every file
     return "active_ratio_final"
 
 

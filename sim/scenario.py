@@ -184,14 +184,14 @@ def _plain(node: Any) -> Any:
 
 
 def read_text(path: Path, what: str) -> str:
-    """A user's text file (scenario, experiment, custom lever) as str, or one line saying why not."""
+    """A user's YAML file (scenario, experiment) as str, or one line saying why not."""
     if not path.exists():
         raise ScenarioError([Problem(str(path), f"no such file — give the path of {what}")])
     if path.is_dir():
         raise ScenarioError([Problem(str(path), f"is a folder — give the path of {what}")])
     try:
         size = path.stat().st_size
-        if size > MAX_BYTES and path.suffix != ".py":
+        if size > MAX_BYTES:
             raise ScenarioError([Problem(str(path), f"is {size / 1e6:.1f} MB, too large for {what} (at most "
                                          f"{MAX_BYTES / 1e6:g} MB) — keep large data such as an edge list in its own file")])
         data = path.read_bytes()
@@ -298,12 +298,12 @@ def _walk(raw: Any, dotted: str) -> str | None:
         elif isinstance(node, dict):
             node = node.get(part, [] if parts[i + 1].isdigit() else {})  # absent lists (strategy) are empty
         else:
-            return f"{parent} is a value ({node!r}), not a section, so {here} cannot be set"
+            return f"{parent} is a value ({excerpt(node)}), not a section, so {here} cannot be set"
     parent = ".".join(parts[:-1]) or "the scenario"
     if isinstance(node, list) and not (parts[-1].isdigit() and int(parts[-1]) < len(node)):
         return f"{parent} is a list of {len(node)} item(s) — name an existing item by its position (0, 1, ...)"
     if not isinstance(node, (dict, list)):
-        return f"{parent} is a value ({node!r}), not a section, so {dotted} cannot be set"
+        return f"{parent} is a value ({excerpt(node)}), not a section, so {dotted} cannot be set"
     return None
 
 
