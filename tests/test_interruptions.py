@@ -73,8 +73,9 @@ def test_ctrl_c_before_any_run_says_nothing_was_written(tmp_path, scenario, monk
 
 
 def test_ctrl_c_before_the_first_run_finished_leaves_no_empty_folder(tmp_path, scenario, monkeypatch):
-    monkeypatch.setattr("sim.runner.execute", ctrl_c)
-    monkeypatch.setattr("sim.executors.InProcess.__init__", lambda self, fn=None: setattr(self, "fn", ctrl_c))
+    from sim.executors import InProcess
+
+    monkeypatch.setattr(api, "make", lambda *a, **k: InProcess(fn=ctrl_c))  # Ctrl-C during the first run
     out = tmp_path / "out"
     result, lines = run("run", scenario, "--out", out)
     assert result.exit_code == 130 and lines == ["stopped (interrupted): no run had finished, so nothing was kept"]
