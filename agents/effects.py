@@ -53,6 +53,25 @@ class Effects:
             raise AttributeError(f"no lever handle {name!r}; handles: {sorted(GROUP) + sorted(PERSON)}")
         return self._arrays.setdefault(name, np.full(size, neutral, float))
 
+    def __setattr__(self, name: str, value) -> None:
+        if name in GROUP or name in PERSON:  # assigning would replace nothing the rules read
+            raise AttributeError(f"fx.{name} is a handle to change in place (fx.{name} *= 2, fx.{name}[groups] += 1), "
+                                 "not to assign")
+        super().__setattr__(name, value)
+
+    def finite(self) -> str | None:
+        """The first handle or cost holding NaN or infinity, or None (a lever wrote garbage)."""
+        for name, a in self._arrays.items():
+            if not np.isfinite(a).all():
+                return f"fx.{name}"
+        for book in ("money", "hours"):
+            if not all(np.isfinite(v) for v in getattr(self, book).values()):
+                return f"fx.{book} (fx.pay)"
+        for name in ("join_boost", "join_incentive"):
+            if not np.isfinite(getattr(self, name)):
+                return f"fx.{name}"
+        return None
+
     def fit(self, n_groups: int) -> None:
         """Groups opened during the day get neutral handles."""
         for name, a in self._arrays.items():

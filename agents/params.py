@@ -13,9 +13,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 class Params(BaseModel):
-    """Base of every parameter block: unknown keys are errors, values are immutable."""
+    """Base of every parameter block: unknown keys are errors, values are immutable, and
+    numbers are finite (`.inf` or `.nan` would pass every range check and break a run)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True, allow_inf_nan=False)
 
 
 KINDS = ("published", "calibrated", "assumed")
@@ -62,10 +63,21 @@ def did_you_mean(word: str, allowed) -> str:
     return f"did you mean {near[0]!r}? " if near else ""
 
 
+def shorten(text: str, limit: int = 200) -> str:
+    """`text` on one line and cut to `limit` characters: an error never echoes a whole file."""
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def excerpt(value: Any, limit: int = 60) -> str:
+    """A short repr of a value the user wrote, as an error quotes it."""
+    return shorten(repr(value), limit)
+
+
 def value_problem(err: dict[str, Any], where: str) -> str:
     """A pydantic error other than an unknown key, as one line for a non-programmer."""
     if err["type"] == "missing":
         return f"{where} is required"
     given = err.get("input")
-    shown = f" (got {given!r})" if not isinstance(given, (dict, list)) else ""
-    return f"{where}: {err['msg'].removeprefix('Value error, ')}{shown}"
+    shown = f" (got {excerpt(given)})" if not isinstance(given, (dict, list)) else ""
+    return f"{where}: {shorten(err['msg'].removeprefix('Value error, '))}{shown}"

@@ -76,7 +76,7 @@ class Channel(Params):
     """One way in from outside: a Q&A site, a partner community, a KOL's post, ads."""
 
     name: str = param(..., "-", "what the channel is called in records and reports", min_length=1)
-    per_day: float = param(..., "people/day", "expected arrivals a day", ge=0, allow_inf_nan=False)
+    per_day: float = param(..., "people/day", "expected arrivals a day", ge=0)
     interest_bias: float = param(1.0, "-", "interest mix: arrivals are drawn with weight interest^bias (0 = anyone)", ge=0, le=10)
     cost_per_arrival: float = param(0.0, "currency", "what each arrival costs the operator (ads, partner fees)", ge=0)
 
@@ -221,7 +221,7 @@ class Response(Params):
 class Spreading(Params):
     """Forwarding valuable content outside and joining by invitation (complex contagion)."""
 
-    forward_rate: float = param(0.005, "1/message", "chance per valuable message read (x interest) that a member forwards it", "motivation: seed 004 (fission)", ge=0)
+    forward_rate: float = param(0.005, "1/message", "chance per valuable message read (x interest) that a member forwards it", "motivation: seed 004 (fission)", ge=0, le=1)
     forward_reach: int = param(3, "friends", "friends outside the group who see a forward", ge=1, le=1000)
     join_max: float = param(0.1, "probability", "highest chance that an exposed friend joins", ge=0, le=1)
     join_k_scale: float = param(2.0, "friends", "friends in the community at which ~63% of join_max is reached (diminishing returns)", f"motivation: {BK} (shape only: rises with diminishing returns)", gt=0)

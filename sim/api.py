@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import math
 import sys
@@ -12,13 +11,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
 
-from ruamel.yaml import YAML
-
 from . import __version__, stats
-from .executors import Executor, Interrupted, land, make
+from .executors import Executor, Interrupted, kept, land, make, stage
 from .runner import RunResult, jobs
-from .scenario import Loaded, Problem, ScenarioError, _line, load, read
-from .store import Store, arm_summary
+from .scenario import Loaded, Problem, ScenarioError, _line, load, read, resolved_yaml
+from .store import Store, arm_summary, open_store, resumed, same_as_stored
 
 Progress = Callable[[int, int, RunResult | None], None]
 
@@ -32,30 +29,18 @@ __all__ = ["Interrupted", "compare", "compose", "resolve", "run_scenario", "swee
 def resolve(source: str | Path | Loaded, sets: list[str] | None = None, reps: int | None = None,
             seed: int | None = None, days: int | None = None) -> Loaded:
     """A validated scenario with command-line overrides applied (they are validated like the file)."""
-    sets = list(sets or [])
-    sets += [f"{k}={v}" for k, v in (("replications", reps), ("seed", seed), ("days", days)) if v is not None]
-    if isinstance(source, Loaded):
-        return load(data=source.raw, overrides=sets) if sets else source
-    return load(source, overrides=sets)
+    shortcuts = {k: v for k, v in (("replications", reps), ("seed", seed), ("days", days)) if v is not None}
+    sets = list(sets or []) + [f"{k}={v}" for k, v in shortcuts.items()]
+    try:
+        if isinstance(source, Loaded):
+            return load(data=source.raw, overrides=sets) if sets else source
+        return load(source, overrides=sets)
+    except ScenarioError as e:  # a problem with --reps is named --reps, not --set replications
+        named = {f"--set {k}": FLAGS[k] for k in shortcuts}
+        raise ScenarioError([Problem(named.get(p.where, p.where), p.what) for p in e.problems]) from None
 
 
-def resolved_yaml(loaded: Loaded, replications: int | None = None) -> str:
-    doc = loaded.scenario.model_dump(mode="json", exclude={"arms"})
-    if replications is not None:
-        doc["replications"] = replications
-    doc["arms"] = {name: s.model_dump(mode="json", include={"description", "world", "strategy"}) for name, s in loaded.arms.items()}
-    doc["baseline"] = loaded.baseline
-    buf = io.StringIO()
-    YAML().dump(doc, buf)
-    return buf.getvalue()
-
-
-def default_out(loaded: Loaded) -> Path:
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    return Path("results") / loaded.scenario.name / stamp
-
-
-def run_scenario(source: str | Path | Loaded, *, reps: int | str | None = None, seed: int | None = None,
+def run_scenario(source: str | Path | Loaded | None = None, *, reps: int | str | None = None, seed: int | None = None,
                  days: int | None = None, sets: list[str] | None = None, workers: int | None = None,
                  out: str | Path | None = None, resume: str | Path | None = None,
                  progress: Progress | None = None, command: str | None = None,
@@ -66,24 +51,40 @@ def run_scenario(source: str | Path | Loaded, *, reps: int | str | None = None, 
     reps="auto" with `precision` adds replications until the 95% CI of the primary KPI's
     paired difference is narrower than +-precision (or `max_reps` is reached).
     `executor` is "local" (with `workers`), "dask" (with `scheduler`) or an Executor.
+    `resume=DIR` finishes DIR with the scenario and options it was started with (`source`
+    and options may be left out; given ones must agree).
     """
-    loaded = resolve(source, sets, reps if isinstance(reps, int) else None, seed, days)
+    options = {"reps": reps, "seed": seed, "days": days, "sets": sets, "precision": precision, "max_reps": max_reps}
+    files = [] if source is None or isinstance(source, Loaded) else [Path(source)]
+    if resume:
+        files, options = resumed("run", files, options, resume)
+    if source is None and not files:
+        raise ScenarioError([Problem("run", "give a scenario file (or --resume DIR to finish a run)")])
+    reps = options["reps"]
+    loaded = resolve(source if isinstance(source, Loaded) else files[0], options["sets"],
+                     reps if isinstance(reps, int) else None, options["seed"], options["days"])
     base_dir = loaded.path.parent if loaded.path else Path.cwd()
-    return _run(loaded, dict.fromkeys(loaded.arms, base_dir), reps=reps, precision=precision, max_reps=max_reps,
-                workers=workers, executor=executor, scheduler=scheduler, out=out, resume=resume,
-                progress=progress, command=command)
+    return _run(loaded, dict.fromkeys(loaded.arms, base_dir), kind="run",
+                files=files or ([loaded.path] if loaded.path else []), options=options, workers=workers,
+                executor=executor, scheduler=scheduler, out=out, resume=resume, progress=progress, command=command)
 
 
-def compare(files: list[str | Path], *, reps: int | str | None = None, seed: int | None = None,
+def compare(files: list[str | Path] | None = None, *, reps: int | str | None = None, seed: int | None = None,
             days: int | None = None, sets: list[str] | None = None, workers: int | None = None,
             out: str | Path | None = None, resume: str | Path | None = None,
             progress: Progress | None = None, command: str | None = None,
             precision: float | None = None, max_reps: int | None = None,
             executor: str | Executor = "local", scheduler: Any = None) -> Path:
     """Compare scenario files as arms (the first is the baseline) on common seeds."""
-    loaded, dirs = compose(files, sets=sets, reps=reps if isinstance(reps, int) else None, seed=seed, days=days)
-    return _run(loaded, dirs, reps=reps, precision=precision, max_reps=max_reps, workers=workers,
-                executor=executor, scheduler=scheduler, out=out, resume=resume, progress=progress, command=command)
+    options = {"reps": reps, "seed": seed, "days": days, "sets": sets, "precision": precision, "max_reps": max_reps}
+    paths = [Path(f) for f in files or []]
+    if resume:
+        paths, options = resumed("compare", paths, options, resume)
+    reps = options["reps"]
+    loaded, dirs = compose(paths, sets=options["sets"], reps=reps if isinstance(reps, int) else None,
+                           seed=options["seed"], days=options["days"])
+    return _run(loaded, dirs, kind="compare", files=paths, options=options, workers=workers, executor=executor,
+                scheduler=scheduler, out=out, resume=resume, progress=progress, command=command)
 
 
 def sweep(file: str | Path, **options: Any) -> Path:
@@ -156,63 +157,80 @@ def _executor(executor: str | Executor, workers: int | None, scheduler: Any) -> 
     return make(executor, workers, scheduler), True
 
 
-def _run(loaded: Loaded, dirs: dict[str, Path], *, reps: int | str | None, precision: float | None,
-         max_reps: int | None, workers: int | None, executor: str | Executor, scheduler: Any,
-         out: str | Path | None, resume: str | Path | None, progress: Progress | None,
-         command: str | None) -> Path:
-    """The one run path of `run` and `compare`: land the runs, analyse them paired, finish the directory."""
+def _run(loaded: Loaded, dirs: dict[str, Path], *, kind: str, files: list[Path], options: dict[str, Any],
+         workers: int | None, executor: str | Executor, scheduler: Any, out: str | Path | None,
+         resume: str | Path | None, progress: Progress | None, command: str | None) -> Path:
+    """The one run path of `run` and `compare`: land the runs, analyse them paired, finish the directory.
+
+    Every option is checked before a folder exists, so a rejected command writes nothing.
+    """
     started = time.perf_counter()
     s = loaded.scenario
     arms = list(loaded.arms)
+    reps, precision, max_reps = options["reps"], options["precision"], options["max_reps"]
     adaptive = reps == "auto"
     if adaptive:
         _check_adaptive(precision, max_reps)
     elif isinstance(reps, str):
         raise ScenarioError([Problem("--reps", f"{reps!r} is not a number — give a whole number, or `auto` with --precision")])
+    elif precision is not None or max_reps is not None:
+        flag = "--precision" if precision is not None else "--max-reps"
+        raise ScenarioError([Problem(flag, "applies only with --reps auto — add --reps auto, or leave it out")])
+    text = resolved_yaml(loaded)
+    if resume:
+        same_as_stored(resume, "scenario.resolved.yaml", text, ignore=("replications",) if adaptive else ())
     ex, own = _executor(executor, workers, scheduler)  # first: an unreachable cluster leaves no directory behind
     meta: dict[str, Any] = {}
     try:
-        store = Store.resume(Path(resume)) if resume else Store(Path(out) if out else default_out(loaded))
-        store.write_text("scenario.resolved.yaml", resolved_yaml(loaded))
-        if adaptive:
-            n, meta = _adaptive(store, loaded, dirs, ex, precision, max_reps or MAX_REPS, progress)  # type: ignore[arg-type]
-        else:
-            n = s.replications
-            land(store, jobs(loaded.arms, n, s.seed, dirs), ex, progress)
+        store = open_store(kind, files, options, s.name, out, resume)
+        try:
+            store.write_text("scenario.resolved.yaml", text)
+            if adaptive:
+                n, meta = _adaptive(store, loaded, dirs, ex, precision, max_reps or MAX_REPS, progress)  # type: ignore[arg-type]
+            else:
+                n = s.replications
+                land(store, jobs(loaded.arms, n, s.seed, dirs), ex, progress)
+        except BaseException as e:  # the folder is no longer being written: unlock it
+            store.release()
+            if isinstance(e, Interrupted):
+                raise kept(store, e, resumed=bool(resume)) from e.cause
+            raise
     finally:
         if own:
             ex.close()
     todo = jobs(loaded.arms, n, s.seed, dirs)
-    runs = store.consolidate([j.run_id for j in todo])
-    comparisons, verdict = stats.analyse(runs, arms, loaded.baseline, s.outcomes)
-    per_arm = arm_summary(runs, arms)
-    if adaptive:
-        store.write_text("scenario.resolved.yaml", resolved_yaml(loaded, replications=n))
-    summary: dict[str, Any] = {
-        "scenario": s.name,
-        "description": s.description,
-        "baseline": loaded.baseline,
-        "primary": s.outcomes.primary,
-        "arms": per_arm,
-        "collapse": stats.collapse_risk(per_arm),
-        "comparisons": comparisons,
-        "verdict": verdict,
-        "meta": {
-            "seed": s.seed,
-            "replications": n,
-            "days": s.days,
-            "qunsim_version": __version__,
-            "config_hash": s.config_hash(),
-            "wall_time_s": round(time.perf_counter() - started, 3),
-            "command": command or " ".join(sys.argv),
-            "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "runs": len(todo),
-            "executor": ex.describe(),
-            **meta,
-        },
-    }
-    store.write_text("summary.json", json.dumps(summary, indent=2, allow_nan=True))
-    return with_report(store.complete())
+    with stage(store, "while combining the tables", len(todo)):
+        runs = store.consolidate([j.run_id for j in todo])
+        comparisons, verdict = stats.analyse(runs, arms, loaded.baseline, s.outcomes)
+        per_arm = arm_summary(runs, arms)
+        if adaptive:
+            store.write_text("scenario.resolved.yaml", resolved_yaml(loaded, replications=n))
+        summary: dict[str, Any] = {
+            "scenario": s.name,
+            "description": s.description,
+            "baseline": loaded.baseline,
+            "primary": s.outcomes.primary,
+            "arms": per_arm,
+            "collapse": stats.collapse_risk(per_arm),
+            "comparisons": comparisons,
+            "verdict": verdict,
+            "meta": {
+                "seed": s.seed,
+                "replications": n,
+                "days": s.days,
+                "qunsim_version": __version__,
+                "config_hash": s.config_hash(),
+                "wall_time_s": round(time.perf_counter() - started, 3),
+                "command": command or " ".join(sys.argv),
+                "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                "runs": len(todo),
+                "executor": ex.describe(),
+                **meta,
+            },
+        }
+        store.write_text("summary.json", json.dumps(summary, indent=2, allow_nan=True))
+        directory = store.complete()
+    return with_report(directory)
 
 
 def with_report(directory: Path) -> Path:
@@ -225,6 +243,9 @@ def with_report(directory: Path) -> Path:
 
     try:
         write_report(directory)
+    except KeyboardInterrupt as e:
+        raise Interrupted(directory, None, 0, e, 0, stage="while writing the report",
+                          finish=f"qunsim report {directory}") from None
     except Exception as e:  # noqa: BLE001 — the runs are on disk; only the report is missing
         warnings.warn(f"results are complete in {directory}, but the report failed: {e}; rebuild it with "
                       f"`qunsim report {directory}`", RuntimeWarning, stacklevel=2)

@@ -1,13 +1,15 @@
 """The `qunsim` command: thin wrappers over sim.api, with progress, tables and exit codes.
 
 Exit codes: 0 done, 2 a problem with your input (one line per problem, no traceback),
-130 interrupted (finished runs are kept and can be resumed).
+130 interrupted (Ctrl-C or SIGTERM, a dead worker or scheduler: finished runs are kept, and
+the last line is the command that finishes the work).
 """
 
 from __future__ import annotations
 
 import json
 import shlex
+import signal
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -16,7 +18,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from agents.params import describe
+from agents.params import describe, shorten
 from agents.world import World
 
 from . import __version__
@@ -25,6 +27,7 @@ from agents.strategies.custom import CustomLeverError
 from .api import Interrupted, compare as compare_files, run_scenario, sweep as run_sweep
 from .outcomes import KPIS
 from .scenario import ScenarioError, load
+from .store import started_with
 
 app = typer.Typer(
     name="qunsim",
@@ -51,13 +54,16 @@ def fail(problems: list) -> None:
 
 @app.command()
 def validate(files: Annotated[list[Path], typer.Argument(help="scenario files to check")]) -> None:
-    """Check scenario files without running them: every problem on one line, exit code 2 if any."""
+    """Check scenario files without running them (nor a custom lever's code): every problem on one line, exit code 2 if any."""
     problems = []
     for f in files:
         try:
-            loaded = load(f)
+            loaded = load(f, run_code=False)
             arms = ", ".join(loaded.arms)
-            out.print(f"{f}: ok — {len(loaded.arms)} arm(s): {arms}; {loaded.scenario.replications} replications x {loaded.scenario.days} days", soft_wrap=True)
+            custom = any("custom" in item for s in loaded.arms.values() for item in s.strategy if isinstance(item, dict))
+            note = "; custom lever code not run (its params are checked by qunsim run)" if custom else ""
+            out.print(f"{f}: ok — {len(loaded.arms)} arm(s): {arms}; {loaded.scenario.replications} replications x "
+                      f"{loaded.scenario.days} days{note}", soft_wrap=True, highlight=False)
         except ScenarioError as e:
             problems += e.problems
     if problems:
@@ -74,14 +80,14 @@ Sets = Annotated[Optional[list[str]], typer.Option("--set", help="override any s
 Workers = Annotated[Optional[int], typer.Option(help="worker processes (default: all cores)")]
 ExecutorOpt = Annotated[str, typer.Option("--executor", help="local (worker processes) or dask (a dask.distributed cluster)")]
 Scheduler = Annotated[Optional[str], typer.Option(help="with --executor dask: the scheduler address, tcp://HOST:PORT")]
-OutDir = Annotated[Optional[Path], typer.Option("--out", help="results directory (default: results/<name>/<timestamp>/)")]
-Resume = Annotated[Optional[Path], typer.Option(help="continue an interrupted run in this directory (finished runs are skipped)")]
+OutDir = Annotated[Optional[Path], typer.Option("--out", help="results directory, which must not exist yet (default: results/<name>/<timestamp>/)")]
+Resume = Annotated[Optional[Path], typer.Option(help="finish a run in this results directory with its own scenario and options (finished runs are skipped)")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar (for CI)")]
 
 
 @app.command()
 def run(
-    file: Annotated[Path, typer.Argument(help="the scenario YAML file")],
+    file: Annotated[Optional[Path], typer.Argument(help="the scenario YAML file (left out with --resume: the folder's own)")] = None,
     reps: Reps = None,
     seed: Seed = None,
     days: Days = None,
@@ -96,11 +102,8 @@ def run(
     quiet: Quiet = False,
 ) -> None:
     """Run every arm of a scenario on shared seeds and write the results directory."""
-    try:
-        loaded = load(file)  # validate the file first so errors name its lines
-    except ScenarioError as e:
-        fail(e.problems)
-    directory = _launch("run", run_scenario, file, loaded.scenario.outcomes.primary, quiet, reps=_reps(reps), seed=seed,
+    files = [file] if file else []
+    directory = _launch("run", run_scenario, file, _primary(files, resume), quiet, reps=_reps(reps), seed=seed,
                         days=days, sets=set_, precision=precision, max_reps=max_reps, workers=workers, executor=executor,
                         scheduler=scheduler, out=out_dir, resume=resume)
     _report(directory)
@@ -108,7 +111,7 @@ def run(
 
 @app.command()
 def compare(
-    files: Annotated[list[Path], typer.Argument(help="scenario files: the baseline first, then the arms to compare with it")],
+    files: Annotated[Optional[list[Path]], typer.Argument(help="scenario files: the baseline first, then the arms to compare with it")] = None,
     reps: Reps = None,
     seed: Seed = None,
     days: Days = None,
@@ -123,14 +126,8 @@ def compare(
     quiet: Quiet = False,
 ) -> None:
     """Compare scenario files as arms (each named by its `name`) on common seeds, analysed paired."""
-    from .api import compose
-
-    reps_ = _reps(reps)
-    try:  # check the files agree before anything runs
-        loaded, _ = compose(list(files), sets=set_, reps=reps_ if isinstance(reps_, int) else None, seed=seed, days=days)
-    except ScenarioError as e:
-        fail(e.problems)
-    directory = _launch("compare", compare_files, list(files), loaded.scenario.outcomes.primary, quiet, reps=reps_, seed=seed,
+    files = list(files or [])
+    directory = _launch("compare", compare_files, files, _primary(files, resume), quiet, reps=_reps(reps), seed=seed,
                         days=days, sets=set_, precision=precision, max_reps=max_reps, workers=workers, executor=executor,
                         scheduler=scheduler, out=out_dir, resume=resume)
     _report(directory)
@@ -138,7 +135,7 @@ def compare(
 
 @app.command()
 def sweep(
-    file: Annotated[Path, typer.Argument(help="the experiment YAML file (see experiments/)")],
+    file: Annotated[Optional[Path], typer.Argument(help="the experiment YAML file (see experiments/; left out with --resume)")] = None,
     workers: Workers = None,
     executor: ExecutorOpt = "local",
     scheduler: Scheduler = None,
@@ -150,18 +147,37 @@ def sweep(
     """Run an experiment: a design of points (grid, lhs, sobol, morris) x arms x replications."""
     from .experiment import load_experiment
 
-    try:
-        study = load_experiment(file)
-    except ScenarioError as e:
-        fail(e.problems)
-    n = len(study.points) * len(study.arms) * study.exp.replications
-    (out if check else err).print(f"{file}: ok — {study.exp.design} design, {len(study.points)} points x {len(study.arms)} arm(s) "
-                                  f"x {study.exp.replications} replication(s) = {n} runs", highlight=False, soft_wrap=True)
+    if file is None and not resume:
+        fail(["sweep: give an experiment file (or --resume DIR to finish a sweep)"])
+    if file is not None:
+        try:
+            study = load_experiment(file, run_code=not check)
+        except ScenarioError as e:
+            fail(e.problems)
+        n = len(study.points) * len(study.arms) * study.exp.replications
+        (out if check else err).print(f"{file}: ok — {study.exp.design} design, {len(study.points)} points x {len(study.arms)} arm(s) "
+                                      f"x {study.exp.replications} replication(s) = {n} runs", highlight=False, soft_wrap=True)
     if check:
         return
-    directory = _launch("sweep", run_sweep, file, study.primary, quiet, workers=workers, executor=executor,
-                        scheduler=scheduler, out=out_dir, resume=resume)
+    directory = _launch("sweep", run_sweep, file, _primary([], resume) if file is None else study.primary, quiet,
+                        workers=workers, executor=executor, scheduler=scheduler, out=out_dir, resume=resume)
     _sweep_report(directory)
+
+
+def _primary(files: list[Path], resume: Path | None) -> str:
+    """The primary KPI the progress bar follows: the first file's, else the resumed folder's."""
+    try:
+        if files:
+            return load(files[0], run_code=False).scenario.outcomes.primary
+        if resume:
+            from ruamel.yaml import YAML
+
+            folder, _ = started_with(resume)
+            stored = YAML(typ="safe").load((folder / "scenario.resolved.yaml").read_text(encoding="utf-8"))
+            return stored["outcomes"]["primary"]
+    except (ScenarioError, OSError, KeyError, TypeError, ValueError):
+        pass  # the command itself reports what is wrong, every problem of every file
+    return "active_ratio_final"
 
 
 def _reps(reps: str | None) -> int | str | None:
@@ -178,17 +194,22 @@ def _launch(name: str, call, source, primary: str, quiet: bool, **options):
     """Run `call` under the progress bar; turn every expected failure into its exit code.
 
     `options` use the library's keyword names; the command that reproduces the call is
-    rebuilt from them and stored with the results.
+    rebuilt from them and stored with the results. SIGTERM is taken as Ctrl-C, so a
+    `kill` also says what is kept.
     """
     if options.get("executor") not in ("local", "dask"):
         fail([f"--executor: {options.get('executor')!r} is not an executor — use local or dask"])
     if options.get("executor") == "dask" and not options.get("scheduler"):
         fail(["--executor dask needs --scheduler tcp://HOST:PORT (the address `dask scheduler` prints)"])
     flags = {("set" if k == "sets" else k): v for k, v in options.items() if (k, v) != ("executor", "local")}
-    command = _command(name, *(source if isinstance(source, list) else [source]), **flags)
+    command = _command(name, *(source if isinstance(source, list) else [source] if source else []), **flags)
+    try:  # only the main thread may set handlers (a notebook may call from another)
+        previous = signal.signal(signal.SIGTERM, _terminate)
+    except ValueError:
+        previous = None
     try:
         with _Runs(quiet, primary) as bar:
-            return call(source, progress=bar.tick, command=command, **options)
+            return call(source or None, progress=bar.tick, command=command, **options)
     except ScenarioError as e:
         fail(e.problems)
     except (FileExistsError, FileNotFoundError, ConnectionError) as e:
@@ -200,6 +221,16 @@ def _launch(name: str, call, source, primary: str, quiet: bool, **options):
             raise typer.Exit(2)
         typer.echo(str(e), err=True)
         raise typer.Exit(130)
+    except KeyboardInterrupt:  # before any folder was made (loading, checking, connecting)
+        typer.echo("stopped (interrupted) before any run started: nothing was written", err=True)
+        raise typer.Exit(130)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _terminate(signum, frame) -> None:
+    raise KeyboardInterrupt
 
 
 class _Runs:
@@ -213,14 +244,18 @@ class _Runs:
                             console=err, disable=quiet)
 
     def __enter__(self) -> "_Runs":
-        self.bar.__enter__()
-        self.task = self.bar.add_task("runs", total=None, best="")
+        self.started = False  # the bar appears with the first run: a rejected input prints only its line
         return self
 
     def __exit__(self, *exc) -> None:
-        self.bar.__exit__(*exc)
+        if self.started:
+            self.bar.__exit__(*exc)
 
     def tick(self, done: int, total: int, result) -> None:
+        if not self.started:
+            self.bar.__enter__()
+            self.task = self.bar.add_task("runs", total=None, best="")
+            self.started = True
         if result is not None:
             v = result.kpis.get(self.primary)
             if v is not None and v == v:
@@ -422,6 +457,9 @@ def report_command(
         paths = write_report(directory, lang=lang)
     except FileNotFoundError as e:
         fail([str(e)])
+    except (ValueError, OSError) as e:  # a damaged summary.json or table: say which folder, not a traceback
+        fail([f"{directory}: the stored results cannot be read ({shorten(str(e), 120)}) — give the folder of a finished "
+              "run, or finish it with --resume"])
     for path in paths:
         if path.suffix in (".html", ".md"):
             typer.echo(f"report: {path}")  # plain: a path a terminal can click, never wrapped

@@ -13,17 +13,24 @@ result as it lands, and turn any interruption into `Interrupted` with the counts
 
 from __future__ import annotations
 
+import logging
 import multiprocessing as mp
 import os
 import signal
+import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from concurrent import futures as cf
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from agents.params import shorten
+
 from . import __version__
 from .runner import Job, RunResult, execute
+from .scenario import Problem, ScenarioError
 from .store import Landed, write_part
 
 if TYPE_CHECKING:
@@ -34,18 +41,31 @@ Progress = Callable[[int, int, "RunResult | Landed | None"], None]
 
 
 class Interrupted(Exception):
-    """A run stopped early (Ctrl-C, a dead worker, a failing run); finished runs are kept in `directory`.
+    """Work stopped early (Ctrl-C, a dead worker, a failing run); finished runs are kept in `directory`.
 
     done: finished runs on disk; lost: runs that were executing and are thrown away;
-    remaining: runs not finished (lost ones included) that `--resume` will run.
+    remaining: runs not finished (lost ones included) that `--resume` will run;
+    stage: what was under way if not running (combining the tables, writing the report);
+    finish: the command that completes the work (None: nothing was kept).
     """
 
-    def __init__(self, directory: Path, done: int, lost: int, cause: BaseException, remaining: int | None = None):
+    def __init__(self, directory: Path, done: int | None, lost: int, cause: BaseException, remaining: int | None = None,
+                 stage: str | None = None, finish: str | None = None):
         self.directory, self.done, self.lost, self.cause = directory, done, lost, cause
         self.remaining = lost if remaining is None else remaining
-        why = "interrupted" if isinstance(cause, KeyboardInterrupt) else f"{type(cause).__name__}: {cause}"
-        super().__init__(f"stopped ({why}): {done} finished runs kept in {directory}, {lost} in flight lost, "
-                         f"{self.remaining} still to run; resume with --resume {directory}")
+        self.stage, self.finish = stage, finish
+        why = "interrupted" if isinstance(cause, KeyboardInterrupt) else f"{type(cause).__name__}: {shorten(str(cause))}"
+        head = f"stopped ({why}){' ' + stage if stage else ''}"
+        if finish is None:
+            tail = "no run had finished, so nothing was kept"
+        elif done is None:
+            tail = f"the results are complete in {directory}; finish with: {finish}"
+        elif self.lost == self.remaining == 0:
+            tail = f"all {done} runs are kept in {directory}; finish with: {finish}"
+        else:
+            tail = (f"{done} finished runs kept in {directory}, {self.lost} in flight lost, {self.remaining} still to run; "
+                    f"finish with: {finish}")
+        super().__init__(f"{head}: {tail}")
 
 
 class Executor:
@@ -94,9 +114,33 @@ def _run(fn: Run, job: Job, parts: Path | None) -> RunResult | Landed:
     return write_part(parts, result) if parts is not None else result
 
 
-def _ignore_sigint() -> None:
-    """Workers leave Ctrl-C to the parent, which stops them; no traceback from every worker."""
+def _worker_start(parent: int) -> None:
+    """In each worker: leave Ctrl-C to the parent, which stops the workers (no traceback from
+    every worker), and end when the parent is gone, even killed with SIGKILL: a worker
+    blocked on its task queue would otherwise wait, holding its memory, for good."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_watch, args=(parent,), name="qunsim-lifeline", daemon=True).start()
+
+
+def _watch(parent: int, every: float = 1.0) -> None:
+    while _alive(parent):
+        time.sleep(every)
+    os._exit(1)
+
+
+def _alive(pid: int) -> bool:
+    """Is process `pid` running (a zombie, dead but not yet reaped, is not)?"""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True  # no /proc: trust kill()
 
 
 def _start_forkserver() -> None:
@@ -132,7 +176,8 @@ class Local(Executor):
             ctx = mp.get_context("forkserver")
             ctx.set_forkserver_preload(["sim.runner"])
             _start_forkserver()
-            self._pool = cf.ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_ignore_sigint)
+            self._pool = cf.ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_worker_start,
+                                                initargs=(os.getpid(),))
         return self._pool
 
     def run(self, jobs: Sequence[Job], parts: Path | None = None) -> Iterator[RunResult | Landed]:
@@ -193,11 +238,13 @@ class Dask(Executor):
         from distributed import Client
 
         self.fn = fn
+        self._log_level = logging.getLogger("distributed.client").level
         self._own = not isinstance(scheduler, Client)
         try:
             self.client = Client(scheduler, timeout="15s") if self._own else scheduler
-        except (OSError, TimeoutError) as e:
-            raise ConnectionError(f"cannot reach the dask scheduler at {scheduler}: {e}") from None
+        except (OSError, TimeoutError, ValueError, TypeError) as e:
+            raise ConnectionError(f"--scheduler: cannot reach a dask scheduler at {scheduler!r} ({shorten(str(e), 120)}) "
+                                  "— give the address `dask scheduler` prints, e.g. tcp://10.0.0.5:8786") from None
         versions = self.client.run(_worker_version)
         wrong = {w: v for w, v in versions.items() if v != __version__}
         if wrong:
@@ -205,6 +252,8 @@ class Dask(Executor):
             raise ConnectionError(f"dask workers run another qunsim version than this one ({__version__}): "
                                   + ", ".join(f"{w}: {v}" for w, v in wrong.items()))
         self.workers = max(1, sum(self.client.nthreads().values()))
+        self._address = self.client.scheduler.address
+        logging.getLogger("distributed.client").setLevel(logging.CRITICAL)  # a lost scheduler is our one line
         self._label = f"dask cluster at {self.client.scheduler.address} ({self.workers} worker threads)"
 
     def run(self, jobs: Sequence[Job], parts: Path | None = None) -> Iterator[RunResult]:
@@ -225,7 +274,12 @@ class Dask(Executor):
         stream = as_completed(list(pending))
         try:
             for fut in stream:
-                result = fut.result()  # a failed run raises here (after dask's own retries)
+                try:
+                    result = fut.result()  # a failed run raises here (after dask's own retries)
+                except Exception as e:
+                    if _lost(e) or self.client.status not in ("running", "connecting"):
+                        raise ConnectionError(f"lost the dask scheduler at {self._address}") from None
+                    raise
                 pending.discard(fut)
                 fut.release()
                 if (job := next(queue, None)) is not None:
@@ -235,15 +289,25 @@ class Dask(Executor):
                 yield result
                 del result
         except BaseException:
-            self.client.cancel(list(pending))
+            if self.client.status == "running":
+                self.client.cancel(list(pending))
             raise
 
     def close(self) -> None:
         if self._own:
-            self.client.close()
+            try:
+                self.client.close(timeout=5)
+            except Exception:  # noqa: BLE001 — a lost scheduler cannot be told goodbye
+                pass
+        logging.getLogger("distributed.client").setLevel(self._log_level)
 
     def describe(self) -> str:
         return self._label
+
+
+def _lost(e: BaseException) -> bool:
+    """Did a future fail because the scheduler went away (not because its run failed)?"""
+    return isinstance(e, OSError) or "connection-lost" in str(e) or "connection to the scheduler" in str(e)
 
 
 def _worker_version() -> str:
@@ -260,9 +324,33 @@ def make(executor: str = "local", workers: int | None = None, scheduler: Any = N
         return Dask(scheduler)
     if executor != "local":
         raise ValueError(f"unknown executor {executor!r} — executors: local, dask")
+    if workers is not None and workers < 1:
+        raise ScenarioError([Problem("--workers", f"{workers} is not a number of worker processes — give 1 or more "
+                                     "(leave it out to use every core)")])
     if workers == 1:
         return InProcess()
     return Local(workers)
+
+
+def kept(store: "Store", e: Interrupted, resumed: bool) -> Interrupted:
+    """A new folder in which no run finished holds nothing worth keeping: remove it, and say so."""
+    if resumed or e.done:
+        return e
+    store.discard()
+    return Interrupted(store.dir, 0, e.lost, e.cause, e.remaining)
+
+
+@contextmanager
+def stage(store: "Store", what: str, runs: int):
+    """A step after the runs (combining the tables, the summary): Ctrl-C or a full disk there
+    keeps every run and says how to finish."""
+    try:
+        yield
+    except BaseException as e:
+        store.release()
+        if not isinstance(e, (KeyboardInterrupt, OSError)):
+            raise
+        raise Interrupted(store.dir, runs, 0, e, remaining=0, stage=what, finish=store.finish_command()) from e
 
 
 def land(store: "Store", todo: Sequence[Job], executor: Executor, progress: Progress | None = None,
@@ -291,6 +379,6 @@ def land(store: "Store", todo: Sequence[Job], executor: Executor, progress: Prog
     except BaseException as e:  # Ctrl-C, a dead worker, a failed run: keep what landed, say what was lost
         results.close()
         lost = max(executor.submitted - stored, 0)
-        raise Interrupted(store.dir, offset + finished + stored, lost, e,
-                          remaining=len(pending) - stored) from e
+        raise Interrupted(store.dir, offset + finished + stored, lost, e, remaining=len(pending) - stored,
+                          finish=store.finish_command()) from e
     return finished + stored

@@ -34,17 +34,15 @@ from typing import Any, Callable, Literal
 import numpy as np
 import pandas as pd
 from pydantic import Field, ValidationError, model_validator
-from ruamel.yaml import YAML
-from ruamel.yaml.error import MarkedYAMLError
 
-from agents.params import Params, did_you_mean, value_problem
+from agents.params import Params, did_you_mean, excerpt, value_problem
 
 from . import __version__
-from .executors import Executor, land, make
+from .executors import Executor, Interrupted, kept, land, make, stage
 from .outcomes import KPIS
 from .runner import NOT_IN_RUN, Job, jobs
-from .scenario import Loaded, Problem, ScenarioError, _line, _plain, load, read
-from .store import Store
+from .scenario import Loaded, Problem, ScenarioError, _at, _line, _plain, _walk, load, read, resolved_yaml
+from .store import Store, open_store, resumed, same_as_stored
 
 class Parameter(Params):
     """One varied parameter: a list of values, or a range."""
@@ -132,64 +130,14 @@ class Study:
 
 
 # ---- reading and checking an experiment file -----------------------------------------------------
-def _read(path: Path) -> Any:
-    if not path.exists():
-        raise ScenarioError([Problem(str(path), "no such file — give the path of an experiment YAML file")])
-    try:
-        tree = YAML().load(path.read_text(encoding="utf-8"))
-    except MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        raise ScenarioError([Problem(f"{path}:{mark.line + 1 if mark else 1}", f"not valid YAML: {e.problem or e.context}")]) from None
-    if not isinstance(tree, dict):
-        raise ScenarioError([Problem(f"{path}:1", "an experiment file is a mapping with name, scenario, design, parameters ...")])
-    return tree
-
-
 def _explain(err: dict[str, Any]) -> str:
     loc = tuple(err["loc"])
     path = ".".join(map(str, loc))
     if err["type"] == "extra_forbidden":
         model = Parameter if loc[0] == "parameters" and len(loc) == 3 else Experiment
         allowed = list(model.model_fields)
-        return f"unknown key {path!r} — {did_you_mean(loc[-1], allowed)}allowed here: {', '.join(allowed)}"
+        return f"unknown key {excerpt(path, 100)} — {did_you_mean(loc[-1], allowed)}allowed here: {', '.join(allowed)}"
     return value_problem(err, path)
-
-
-def _walk(raw: Any, dotted: str) -> str | None:
-    """Why `dotted` cannot be set in the scenario, or None. Missing keys are left to validation."""
-    parts = dotted.split(".")
-    node = raw
-    for i, part in enumerate(parts[:-1]):
-        here = ".".join(parts[: i + 1]) if i else part
-        parent = ".".join(parts[:i]) or "the scenario"
-        if isinstance(node, list):
-            if not part.isdigit():
-                return f"{parent} is a list — name an item by its position (0, 1, ...), not {part!r}"
-            if int(part) >= len(node):
-                return f"{parent} has {len(node)} item(s), so position {part} does not exist (positions count from 0)"
-            node = node[int(part)]
-        elif isinstance(node, dict):
-            node = node.get(part, [] if parts[i + 1].isdigit() else {})  # absent lists (strategy) are empty
-        else:
-            return f"{parent} is a value ({node!r}), not a section, so {here} cannot be set"
-    parent = ".".join(parts[:-1]) or "the scenario"
-    if isinstance(node, list) and not (parts[-1].isdigit() and int(parts[-1]) < len(node)):
-        return f"{parent} is a list of {len(node)} item(s) — name an existing item by its position (0, 1, ...)"
-    if not isinstance(node, (dict, list)):
-        return f"{parent} is a value ({node!r}), not a section, so {dotted} cannot be set"
-    return None
-
-
-def _at(raw: Any, dotted: str) -> Any:
-    node = raw
-    for part in dotted.split("."):
-        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
-            node = node[int(part)]
-        elif isinstance(node, dict) and part in node:
-            node = node[part]
-        else:
-            return None
-    return node
 
 
 def _whole(raw: dict[str, Any], full: dict[str, Any], name: str) -> bool:
@@ -234,6 +182,18 @@ def _grid_axis(spec: Parameter, integer: bool) -> list[Any]:
     return list(dict.fromkeys(vals))  # rounding may merge neighbours
 
 
+MAX_POINTS = 20_000  # each point is a resolved scenario in memory; counted before any is built
+
+
+def design_size(exp: Experiment) -> int:
+    """How many points the design has (a grid: at most; rounding may merge a few), without building them."""
+    d = len(exp.parameters)
+    if exp.design == "grid":
+        return math.prod(len(p.values) if p.values is not None else (p.steps or 1) for p in exp.parameters.values())
+    per = {"lhs": 1, "sobol": d + 2, "morris": d + 1}[exp.design]
+    return (exp.samples or 0) * per
+
+
 def design(exp: Experiment, integer: dict[str, bool], seed: int) -> tuple[np.ndarray | None, list[dict[str, Any]]]:
     """The points of the experiment: (unit-cube matrix or None for a grid, values per point).
 
@@ -267,10 +227,13 @@ def design(exp: Experiment, integer: dict[str, bool], seed: int) -> tuple[np.nda
     return unit, points
 
 
-def load_experiment(path: str | Path) -> Study:
-    """Read and check an experiment file; every problem is `FILE:LINE: what — what is allowed`."""
+def load_experiment(path: str | Path, run_code: bool = True) -> Study:
+    """Read and check an experiment file; every problem is `FILE:LINE: what — what is allowed`.
+
+    `run_code=False` (sweep --check) checks custom levers' files without running them.
+    """
     path = Path(path)
-    tree = _read(path)
+    tree = read(path, "experiment")
     try:
         exp = Experiment.model_validate(_plain(tree))
     except ValidationError as e:
@@ -288,12 +251,17 @@ def load_experiment(path: str | Path) -> Study:
     for name, spec in exp.parameters.items():
         if exp.design == "grid" and spec.values is None and spec.steps is None:
             problems.append(Problem(here("parameters", name), f"parameters.{name}: a range in a grid needs steps: (points along it, ends included)"))
+    if not problems and (n := design_size(exp)) > MAX_POINTS:
+        problems.append(Problem(here("parameters" if exp.design == "grid" else "samples"), f"the {exp.design} design has "
+                                f"{n:,} points, more than {MAX_POINTS:,} — fewer values or steps, or fewer samples "
+                                "(split a large study into several experiments)"))
+        raise ScenarioError(problems)
     scenario_path = (path.parent / exp.scenario) if not Path(exp.scenario).is_absolute() else Path(exp.scenario)
     if not scenario_path.exists():
         problems.append(Problem(here("scenario"), f"scenario: no such file {str(scenario_path)!r} — the base scenario, relative to this experiment file"))
         raise ScenarioError(problems)
     try:
-        load(scenario_path)  # the base scenario's own problems, with its own lines
+        load(scenario_path, run_code=run_code)  # the base scenario's own problems, with its own lines
     except ScenarioError as e:
         raise ScenarioError(problems + e.problems) from None
 
@@ -321,7 +289,7 @@ def load_experiment(path: str | Path) -> Study:
         return out
 
     try:
-        base = load(data=comp, overrides=sets)
+        base = load(data=comp, overrides=sets, run_code=run_code)
     except ScenarioError as e:
         raise ScenarioError(problems + mapped(e)) from None
     base = Loaded(base.scenario, base.arms, scenario_path, base.raw)
@@ -339,7 +307,7 @@ def load_experiment(path: str | Path) -> Study:
         resolved = []
         for v in probes:
             try:
-                ld = load(data=base.raw, overrides=[f"{name}={_dump(v)}"])
+                ld = load(data=base.raw, overrides=[f"{name}={_dump(v)}"], run_code=run_code)
                 resolved.append(json.dumps({a: s.model_dump(mode="json", exclude=NOT_IN_RUN) for a, s in ld.arms.items()}, sort_keys=True, default=str))
             except ScenarioError as e:
                 seen = {(p.where, p.what.split(" (at ")[0]) for p in problems}
@@ -354,7 +322,7 @@ def load_experiment(path: str | Path) -> Study:
     loaded: list[Loaded] = []
     for i, point in enumerate(points):
         try:
-            ld = load(data=base.raw, overrides=[f"{k}={_dump(v)}" for k, v in point.items()])
+            ld = load(data=base.raw, overrides=[f"{k}={_dump(v)}" for k, v in point.items()], run_code=run_code)
         except ScenarioError as e:
             label = ", ".join(f"{k}={v!r}" for k, v in point.items())
             problems += mapped(e, f" (point {i}: {label})")
@@ -452,27 +420,50 @@ def robustness(means: pd.DataFrame, study: Study) -> tuple[pd.DataFrame, dict[st
 Progress = Callable[[int, int, Any], None]
 
 
-def run_experiment(file: str | Path, *, workers: int | None = None, executor: str | Executor = "local",
+def run_experiment(file: str | Path | None = None, *, workers: int | None = None, executor: str | Executor = "local",
                    scheduler: Any = None, out: str | Path | None = None, resume: str | Path | None = None,
                    progress: Progress | None = None, command: str | None = None) -> Path:
-    """Run every point x arm x replication of an experiment, analyse, and finish its directory."""
-    started = time.perf_counter()
-    study = load_experiment(file)
-    exp = study.exp
-    default = Path("results") / exp.name / datetime.now().strftime("%Y%m%d-%H%M%S")
-    from .api import resolved_yaml
+    """Run every point x arm x replication of an experiment, analyse, and finish its directory.
 
+    `resume=DIR` finishes DIR with the experiment file it was started with (`file` may be left out).
+    """
+    started = time.perf_counter()
+    files = [Path(file)] if file is not None else []
+    if resume:
+        files, _ = resumed("sweep", files, {}, resume)
+    if not files:
+        raise ScenarioError([Problem("sweep", "give an experiment file (or --resume DIR to finish a sweep)")])
+    study = load_experiment(files[0])
+    exp = study.exp
     buf = json.dumps(exp.model_dump(mode="json"), indent=2)
+    base_text = resolved_yaml(study.base)
+    if resume:
+        same_as_stored(resume, "experiment.json", buf)
+        same_as_stored(resume, "scenario.resolved.yaml", base_text)
     todo = study.jobs()
     ex, own = (executor, False) if isinstance(executor, Executor) else (make(executor, workers, scheduler), True)
     try:  # the executor first: an unreachable cluster leaves no directory behind
-        store = Store.resume(Path(resume)) if resume else Store(Path(out) if out else default)
-        store.write_text("scenario.resolved.yaml", resolved_yaml(study.base))
-        store.write_text("experiment.json", buf)
-        land(store, todo, ex, progress)
+        store = open_store("sweep", files, {}, exp.name, out, resume)
+        try:
+            store.write_text("scenario.resolved.yaml", base_text)
+            store.write_text("experiment.json", buf)
+            land(store, todo, ex, progress)
+        except BaseException as e:  # the folder is no longer being written: unlock it
+            store.release()
+            if isinstance(e, Interrupted):
+                raise kept(store, e, resumed=bool(resume)) from e.cause
+            raise
     finally:
         if own:
             ex.close()
+    with stage(store, "while combining the tables", len(todo)):
+        return _finish(store, study, todo, buf, ex, started, command)
+
+
+def _finish(store: Store, study: Study, todo: list[Job], buf: str, ex: Executor, started: float,
+            command: str | None) -> Path:
+    """Combine the landed runs, analyse them (points, sensitivity, robustness) and complete the folder."""
+    exp = study.exp
     runs = store.consolidate([j.run_id for j in todo])
     params = pd.DataFrame(study.points).rename_axis("point").reset_index()
     runs = runs.merge(params, on="point", how="left")

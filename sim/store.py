@@ -1,19 +1,25 @@
 """The results store: finished runs land on disk one by one, and a directory is whole or marked partial.
 
 Layout of a run directory (while running it is `<dir>.partial`, renamed when complete):
+    qunsim.json              what the folder was started with (command, files, options);
+                             it marks a qunsim results folder, the only kind `--resume` opens
     scenario.resolved.yaml   the scenario as run (arms resolved)
     parts/<run_id>/*.parquet one folder per finished run, written atomically
     manifest.jsonl           one line per finished run: run_id, (point,) arm, rep, seed
     runs.parquet daily.parquet groups.parquet invitations.parquet joining.parquet people.parquet summary.json
 Ctrl-C or a dead worker loses only the runs in flight; `--resume` skips what the manifest holds.
+
+Folders are never shared: a new one is created exclusively (`mkdir` fails if the name
+exists, even as a symbolic link), default names get a `-2`, `-3` ... suffix when taken, and
+a folder being written is locked (`flock` on `.lock`), so a second command cannot resume it.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import math
 import os
-import shutil
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -29,10 +35,13 @@ from scipy import stats
 
 from .outcomes import BINARY, KPIS
 from .runner import Job, RunResult
+from .scenario import Problem, ScenarioError
 from .stats import proportion_ci
 
 TABLES = ("daily", "groups", "invitations", "joining", "people")
 PARTIAL = ".partial"
+MARK = "qunsim.json"
+LOCK = ".lock"
 QUANTILES = {"q05": 0.05, "median": 0.5, "q95": 0.95}  # beside the mean: a few collapsed runs drag a mean, not these
 
 
@@ -77,30 +86,105 @@ def write_part(parts: Path, result: RunResult) -> Landed:
     return Landed(job, result.kpis)
 
 
-class Store:
-    """A run directory being filled."""
+def _refuse(flag: str, what: str) -> ScenarioError:
+    return ScenarioError([Problem(flag, what)])
 
-    def __init__(self, final: Path):
-        self.final = Path(final)
-        self.dir = self.final if self.final.name.endswith(PARTIAL) else self.final.with_name(self.final.name + PARTIAL)
-        if self.dir.name.endswith(PARTIAL):
-            self.final = self.dir.with_name(self.dir.name.removesuffix(PARTIAL))
-        if self.final.exists() and not self.dir.exists():
-            raise FileExistsError(f"{self.final} already holds results; choose another --out")
-        (self.dir / "parts").mkdir(parents=True, exist_ok=True)
+
+def _partial(path: Path) -> Path:
+    return path if path.name.endswith(PARTIAL) else path.with_name(path.name + PARTIAL)
+
+
+def _candidates(final: Path, unique: bool) -> Iterator[Path]:
+    yield final
+    for i in range(2, 1000 if unique else 2):
+        yield final.with_name(f"{final.name}-{i}")
+
+
+def started_with(path: str | Path) -> tuple[Path, dict[str, Any]]:
+    """The folder `--resume path` means and what it was started with; refuses, touching nothing,
+    anything that is not a qunsim results folder."""
+    path = Path(path)
+    if not os.path.lexists(path) and os.path.lexists(_partial(path)):
+        path = _partial(path)
+    if not os.path.lexists(path):
+        raise _refuse("--resume", f"{path}: nothing to resume — give the results folder of an interrupted or finished run")
+    if path.is_symlink():
+        raise _refuse("--resume", f"{path} is a symbolic link — give the results folder itself (it was left untouched)")
+    try:
+        started = json.loads((path / MARK).read_text(encoding="utf-8")) if path.is_dir() else None
+    except (OSError, ValueError):
+        started = None
+    if not isinstance(started, dict) or not isinstance(started.get("command"), str):
+        raise _refuse("--resume", f"{path} is not a qunsim results folder (it has no {MARK}) — give a folder that "
+                      "qunsim run, compare or sweep wrote; this one was left untouched")
+    return path, started
+
+
+class Store:
+    """A run directory being filled; open it with `create` (a new folder) or `resume`."""
+
+    def __init__(self, directory: Path, started: dict[str, Any], lock: int):
+        self.dir = Path(directory)
+        self.final = self.dir.with_name(self.dir.name.removesuffix(PARTIAL))
+        self.started = started
+        self._lock = lock
+
+    @classmethod
+    def create(cls, final: Path, started: dict[str, Any], unique: bool = False) -> "Store":
+        """A new, empty `<final>.partial`, created exclusively and locked.
+
+        `unique` (default folder names, stamped to the second): a taken name moves on to
+        `<final>-2`, `-3` ...; otherwise a taken name is refused. Nothing is ever written
+        through a symbolic link or into a folder qunsim did not create.
+        """
+        final = Path(final)
+        final = final.with_name(final.name.removesuffix(PARTIAL))
+        for candidate in _candidates(final, unique):
+            partial = _partial(candidate)
+            try:
+                candidate.parent.mkdir(parents=True, exist_ok=True)
+            except (FileExistsError, NotADirectoryError):
+                file = next(p for p in (candidate.parent, *candidate.parent.parents) if os.path.lexists(p))
+                raise _refuse("--out", f"{file} is a file, not a folder — give --out a path under a folder") from None
+            except OSError as e:
+                raise _refuse("--out", f"cannot create {candidate.parent} ({e.strerror}) — give another --out") from None
+            taken = os.path.lexists(candidate)
+            if not taken:
+                try:
+                    os.mkdir(partial)
+                except FileExistsError:
+                    taken = True
+                except OSError as e:
+                    raise _refuse("--out", f"cannot create {partial} ({e.strerror}) — give another --out") from None
+                else:
+                    if os.path.lexists(candidate):  # finished by another command just now
+                        os.rmdir(partial)
+                        taken = True
+            if not taken:
+                store = cls(partial, started, _acquire(partial, create=True))
+                (partial / "parts").mkdir()
+                store.write_text(MARK, json.dumps(started, indent=2))
+                return store
+            if not unique:
+                raise _refuse("--out", _taken(candidate, partial, started.get("command", "run")))
+        raise _refuse("--out", f"{final}: too many results folders of this name — give --out")
 
     @classmethod
     def resume(cls, path: Path) -> "Store":
-        path = Path(path)
-        if not path.exists() and Path(str(path) + PARTIAL).exists():
-            path = Path(str(path) + PARTIAL)
-        if not path.exists():
-            raise FileNotFoundError(f"{path}: nothing to resume — give a results directory of an interrupted run")
+        """Reopen a qunsim results folder (locked); a finished one is renamed back to `.partial`."""
+        path, started = started_with(path)
+        lock = _acquire(path)
         if not path.name.endswith(PARTIAL):
-            # a finished directory: reopen it as partial so new runs can be added
-            os.replace(path, path.with_name(path.name + PARTIAL))
-            path = path.with_name(path.name + PARTIAL)
-        return cls(path)
+            if os.path.lexists(_partial(path)):
+                os.close(lock)
+                raise _refuse("--resume", f"{_partial(path)} exists too — resume that one, or move it away")
+            os.rename(path, _partial(path))  # the lock stays with the folder
+            path = _partial(path)
+        return cls(path, started, lock)
+
+    def finish_command(self) -> str:
+        """The command that finishes this folder's work."""
+        return f"qunsim {self.started.get('command', 'run')} --resume {self.dir}"
 
     def finished(self) -> dict[str, dict[str, Any]]:
         manifest = self.dir / "manifest.jsonl"
@@ -152,10 +236,53 @@ class Store:
         return runs
 
     def complete(self) -> Path:
-        if self.final.exists():
-            shutil.rmtree(self.final)
-        os.replace(self.dir, self.final)
+        """Rename `.partial` to the final name; never replaces anything there."""
+        if os.path.lexists(self.final):
+            raise FileExistsError(f"{self.final} appeared while this command ran; the results are complete in {self.dir}")
+        os.rename(self.dir, self.final)
+        self.dir = self.final
+        self.release()
         return self.final
+
+    def discard(self) -> None:
+        """Remove a folder this command created and in which nothing finished."""
+        import shutil
+
+        self.release()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def release(self) -> None:
+        if self._lock >= 0:
+            os.close(self._lock)
+            self._lock = -1
+
+
+def _acquire(folder: Path, create: bool = False) -> int:
+    """Lock a results folder for this process; refuse one another command is writing."""
+    flags = os.O_RDWR | os.O_NOFOLLOW | (os.O_CREAT | os.O_EXCL if create else os.O_CREAT)
+    try:
+        fd = os.open(folder / LOCK, flags, 0o644)
+    except OSError as e:
+        raise _refuse("--resume", f"cannot lock {folder} ({e.strerror}) — is it a results folder qunsim wrote?") from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        raise _refuse("--resume", f"{folder} is being written by another qunsim command right now — let it finish "
+                      "(or stop it), then resume") from None
+    return fd
+
+
+def _taken(final: Path, partial: Path, command: str) -> str:
+    if os.path.islink(final) or os.path.islink(partial):
+        link = final if os.path.islink(final) else partial
+        return f"{link} is a symbolic link — qunsim writes only into folders it creates; give another --out"
+    if os.path.lexists(partial) and not os.path.lexists(final):
+        return (f"{partial} exists: another command is writing there, or was interrupted — finish it with "
+                f"`qunsim {command} --resume {partial}`, or give another --out")
+    if not final.is_dir():
+        return f"{final} is a file — give --out a folder name that does not exist yet"
+    return f"{final} already exists — give --out a folder name that does not exist yet (qunsim never writes into a folder it did not create)"
 
 
 def _read_many(paths: list[Path], chunk: int = 64) -> Iterator[pa.Table]:
@@ -225,3 +352,87 @@ def arm_summary(runs: pd.DataFrame, arms: list[str]) -> dict[str, dict[str, dict
             q = {k: float(np.quantile(x, v)) if n else math.nan for k, v in QUANTILES.items()}
             out[arm][name] = {"mean": mean, "sd": sd, "n": n, "ci_low": low, "ci_high": high, **q}
     return out
+
+
+# ---- resuming: the folder's own scenario and options ---------------------------------------------
+RESUMED = {"reps": "--reps", "seed": "--seed", "days": "--days", "sets": "--set", "precision": "--precision",
+           "max_reps": "--max-reps"}
+
+
+def started(command: str, sources: list[Path], options: dict[str, Any]) -> dict[str, Any]:
+    """What a new folder records in qunsim.json, so that `--resume DIR` alone can finish it."""
+    from . import __version__
+
+    return {"qunsim": __version__, "command": command, "sources": [str(Path(s).resolve()) for s in sources],
+            "options": options}
+
+
+def resumed(command: str, sources: list[Path], options: dict[str, Any], resume: str | Path) -> tuple[list[Path], dict[str, Any]]:
+    """The files and options a resumed folder was started with; one given now that differs is refused.
+
+    An option left out takes the stored value, so `qunsim run --resume DIR` finishes exactly
+    the run that was started, and a changed option never mixes two runs in one folder.
+    """
+    folder, was = started_with(resume)
+    if was["command"] != command:
+        raise _refuse("--resume", f"{folder} was written by `qunsim {was['command']}` — finish it with "
+                      f"`qunsim {was['command']} --resume {folder}`")
+    stored = [Path(p) for p in was.get("sources") or []]
+    problems = []
+    if sources and [Path(s).resolve() for s in sources] != stored:
+        problems.append(Problem("--resume", f"{folder} was started from {', '.join(map(str, stored)) or 'data'} — leave "
+                                "out the file(s) to finish it, or start a new run with --out"))
+    merged: dict[str, Any] = {}
+    for key, value in options.items():
+        was_value = (was.get("options") or {}).get(key)
+        if key == "sets":
+            value, was_value = list(value or []), list(was_value or [])
+        if value is None or value == []:
+            merged[key] = was_value
+        elif value != was_value:
+            flag = RESUMED.get(key, key)
+            shown = lambda v: " ".join(f"{flag} {x}" for x in v) if isinstance(v, list) else f"{flag} {v}"  # noqa: E731
+            before = shown(was_value) if was_value not in (None, []) else f"no {flag}"
+            problems.append(Problem(flag, f"{shown(value)} differs from {before}, which {folder} was started with — "
+                                    "leave it out to finish that run, or start a new run with --out"))
+        else:
+            merged[key] = value
+    if problems:
+        raise ScenarioError(problems)
+    return stored, merged
+
+
+def same_as_stored(resume: str | Path, name: str, text: str, ignore: tuple[str, ...] = ()) -> None:
+    """Refuse to resume when a file changed since the folder was started (its runs would not match)."""
+    from ruamel.yaml import YAML
+
+    folder, _ = started_with(resume)
+    path = folder / name
+    if not path.is_file():
+        return  # stopped before it was written: nothing to compare with
+    old, new = YAML(typ="safe").load(path.read_text(encoding="utf-8")), YAML(typ="safe").load(text)
+    if isinstance(old, dict) and isinstance(new, dict):
+        for key in ignore:
+            old.pop(key, None)
+            new.pop(key, None)
+    if old != new:
+        raise _refuse("--resume", f"the files changed since {folder} was started (they no longer match its {name}) — "
+                      "undo the change to finish that run, or start a new run with --out")
+
+
+def stamp() -> str:
+    """The default folder name: the local time to the second (two runs in one second get -2)."""
+    from datetime import datetime
+
+    return datetime.now().strftime("%Y%m%d-%H%M%S")
+
+
+def open_store(command: str, sources: list[Path], options: dict[str, Any], name: str,
+               out: str | Path | None, resume: str | Path | None) -> Store:
+    """The folder a command writes: the resumed one, `--out`, or a new default `results/<name>/<stamp>`."""
+    if resume and out:
+        raise _refuse("--out", "--out and --resume do not go together — --resume finishes its folder in place; leave out --out")
+    if resume:
+        return Store.resume(Path(resume))
+    final = Path(out) if out else Path("results") / name / stamp()
+    return Store.create(final, started(command, sources, options), unique=out is None)

@@ -47,8 +47,11 @@ def scenario(tmp_path: Path, lever: str, source: str = GOOD, name: str = "mine.p
     return f
 
 
-def one_line(f: Path) -> str:
-    result = cli.invoke(app, ["validate", str(f)])
+def one_line(f: Path, command: str = "validate") -> str:
+    """The one line a broken lever gets; `validate` reads the file, `run` also runs it (import, params)."""
+    args = [command, str(f)] + (["--out", str(f.parent / "out"), "--quiet"] if command == "run" else [])
+    result = cli.invoke(app, args)
+    assert not (f.parent / "out").exists() and not (f.parent / "out.partial").exists()
     assert result.exit_code == 2, result.output
     lines = result.output.strip().splitlines()
     assert len(lines) == 1, lines
@@ -101,7 +104,7 @@ def test_syntax_error_names_file_and_line(tmp_path):
 
 def test_exception_while_loading_names_file_and_line(tmp_path):
     source = GOOD + "\nsettings = {}\nthreshold = settings['threshold']\n"
-    line = one_line(scenario(tmp_path, "custom: {path: mine.py:Louder}", source))
+    line = one_line(scenario(tmp_path, "custom: {path: mine.py:Louder}", source), "run")
     assert f"mine.py:{len(source.splitlines())}: KeyError: 'threshold'" in line
 
 
@@ -111,7 +114,7 @@ def test_missing_class_suggests_the_near_one(tmp_path):
 
 
 def test_a_class_that_is_not_a_lever(tmp_path):
-    assert "is not a lever — subclass agents.strategies.Strategy" in one_line(scenario(tmp_path, "custom: {path: mine.py:NotALever}"))
+    assert "is not a lever — subclass agents.strategies.Strategy" in one_line(scenario(tmp_path, "custom: {path: mine.py:NotALever}"), "run")
 
 
 def test_missing_file_and_bad_path(tmp_path):
@@ -121,17 +124,38 @@ def test_missing_file_and_bad_path(tmp_path):
 
 
 def test_custom_parameters_are_validated_with_allowed_values(tmp_path):
-    line = one_line(scenario(tmp_path, "custom: {path: mine.py:Louder, params: {strenght: 2}}"))
+    line = one_line(scenario(tmp_path, "custom: {path: mine.py:Louder, params: {strenght: 2}}"), "run")
     assert "mine.py:Louder: unknown parameter 'strenght' — did you mean 'strength'? parameters: strength, days, every" in line
-    line = one_line(scenario(tmp_path, "custom: {path: mine.py:Louder, params: {strength: -1}}"))
+    line = one_line(scenario(tmp_path, "custom: {path: mine.py:Louder, params: {strength: -1}}"), "run")
     assert "mine.py:Louder.strength: Input should be greater than or equal to 0 (got -1)" in line
+
+
+def test_validate_never_runs_the_lever_code(tmp_path):
+    """A custom lever is code you must trust: `validate` (and `sweep --check`) only read it."""
+    source = GOOD + "\nimport pathlib\npathlib.Path(__file__).with_name('ran').write_text('top-level code ran')\n"
+    f = scenario(tmp_path, "custom: {path: mine.py:Louder, params: {strenght: 2}}", source)
+    result = cli.invoke(app, ["validate", str(f)])
+    assert result.exit_code == 0 and "custom lever code not run" in result.output
+    assert not (tmp_path / "ran").exists()
+
+
+@pytest.mark.parametrize("where", ["../elsewhere/mine.py", "ABSOLUTE"])
+def test_a_lever_outside_the_scenario_folder_is_refused(tmp_path, where):
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "mine.py").write_text(GOOD)
+    home = tmp_path / "scenario"
+    home.mkdir()
+    path = str(tmp_path / "elsewhere" / "mine.py") if where == "ABSOLUTE" else where
+    line = one_line(scenario(home, f"custom: {{path: '{path}:Louder'}}", source="", name="unused.py"))
+    assert line.endswith("is outside the scenario's folder — a custom lever is code you must trust: keep its file in "
+                         "the scenario's folder (or a folder below it)")
 
 
 def test_an_edited_file_is_read_again(tmp_path):
     f = scenario(tmp_path, "custom: {path: mine.py:Louder}")
     assert cli.invoke(app, ["validate", str(f)]).exit_code == 0
     (tmp_path / "mine.py").write_text(GOOD + "\n1 / 0\n")
-    assert "ZeroDivisionError" in one_line(f)
+    assert "ZeroDivisionError" in one_line(f, "run")
 
 
 @pytest.mark.parametrize("lever, expected", [
@@ -178,3 +202,45 @@ def test_an_exception_in_a_running_lever_is_one_line_with_its_file_and_line(tmp_
     assert "Traceback" not in proc.stderr
     first = proc.stderr.splitlines()[0]
     assert first == f"custom lever {tmp_path / 'buggy.py'}:11: ZeroDivisionError in act(): division by zero"
+
+
+RUNTIME = '''
+import sys
+import numpy as np
+from agents.strategies import LeverParams, Strategy
+
+
+class Lever(Strategy):
+    class Params(LeverParams):
+        pass
+
+    def act(self, op, day, fx):
+        {body}
+
+    def report(self, op):
+        return {report}
+'''
+
+
+@pytest.mark.parametrize("body, report, expected", [
+    ("fx.post_boost = fx.post_boost * 4", "{}",
+     "12: AttributeError in act(): fx.post_boost is a handle to change in place (fx.post_boost *= 2, "
+     "fx.post_boost[groups] += 1), not to assign"),
+    ("fx.value_boost = 'lots'", "{}", "12: AttributeError in act(): fx.value_boost is a handle"),
+    ("fx.post_boost[:] = np.nan", "{}",
+     "11: act() put NaN or infinity into fx.post_boost — handles and costs take finite numbers"),
+    ("fx.pay(self.key, money=float('inf'))", "{}", "11: act() put NaN or infinity into fx.money (fx.pay)"),
+    ("pass", "'three'", "14: report() returned 'three' — return a dict of names to numbers, e.g. {'topics': 3}"),
+    ("sys.exit(3)", "{}", "12: SystemExit in act(): 3"),
+], ids=["assign-handle", "assign-string", "nan", "inf-cost", "report-string", "sys-exit"])
+def test_a_lever_that_breaks_the_rules_while_running_is_one_line(tmp_path, body, report, expected):
+    (tmp_path / "lever.py").write_text(RUNTIME.format(body=body, report=report))
+    f = tmp_path / "s.yaml"
+    f.write_text("name: rules\ndays: 3\nreplications: 1\nworld:\n  population: {size: 500}\n  groups: {initial_members: 50}\n"
+                 "strategy:\n  - custom: {path: lever.py:Lever}\n")
+    result = cli.invoke(app, ["run", str(f), "--out", str(tmp_path / "out"), "--quiet", "--workers", "1"])
+    assert result.exit_code == 2, result.output
+    lines = result.output.strip().splitlines()
+    assert lines[0].startswith(f"custom lever {tmp_path / 'lever.py'}:{expected}"), lines[0]
+    assert lines[1].endswith("no run had finished, so nothing was kept") and len(lines) == 2
+    assert not (tmp_path / "out").exists() and not (tmp_path / "out.partial").exists()

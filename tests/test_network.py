@@ -42,7 +42,7 @@ def test_clustered_scale_free_has_hubs_and_clustering():
 def test_edge_list_file_relative_to_the_scenario(tmp_path):
     (tmp_path / "friends.txt").write_text("# a triangle and a pair\n0 1\n1 2\n2 0\n3 4\n")
     f = tmp_path / "s.yaml"
-    f.write_text("name: x\nworld:\n  population: {size: 10}\n  network: {kind: edge_list, path: friends.txt}\n")
+    f.write_text("name: x\nworld:\n  population: {size: 10}\n  groups: {initial_members: 5}\n  network: {kind: edge_list, path: friends.txt}\n")
     world = load(f).scenario.world
     adj = generate(world.network, 10, np.random.default_rng(0))
     assert adj.nnz == 8 and adj[0, 1] == 1 and adj[3, 4] == 1
@@ -51,10 +51,10 @@ def test_edge_list_file_relative_to_the_scenario(tmp_path):
 def test_edge_list_errors_name_the_line(tmp_path):
     (tmp_path / "friends.txt").write_text("0 1\n1 99\n")
     f = tmp_path / "s.yaml"
-    f.write_text("name: x\nworld:\n  population: {size: 10}\n  network:\n    kind: edge_list\n    path: friends.txt\n")
+    f.write_text("name: x\nworld:\n  population: {size: 10}\n  groups: {initial_members: 5}\n  network:\n    kind: edge_list\n    path: friends.txt\n")
     with pytest.raises(ScenarioError) as e:
         load(f)
-    assert str(e.value).startswith(f"{f}:6: world.network.path:") and "outside 0..9" in str(e.value)
+    assert str(e.value).startswith(f"{f}:7: world.network.path:") and "outside 0..9" in str(e.value)
     f.write_text("name: x\nworld:\n  network: {kind: edge_list}\n")
     with pytest.raises(ScenarioError) as e:
         load(f)

@@ -51,7 +51,7 @@ def results(tmp: Path, doc: dict) -> Path:
 def two_arm_results(tmp_path_factory) -> Path:
     arms = {"one_big_group": {"description": "one group of up to 500"},
             "cap_60": {"description": "groups capped at 60; a new group opens when all are full",
-                       "world": {"groups": {"cap": 60}}}}
+                       "world": {"groups": {"cap": 60, "initial": 4, "initial_members": 50}}}}
     return results(tmp_path_factory.mktemp("two") / "out", scenario(arms))
 
 
@@ -318,7 +318,7 @@ def sweep_results(tmp: Path, design: str) -> Path:
 
     from sim.api import sweep
 
-    arms = {"one_big_group": {}, "cap_60": {"world": {"groups": {"cap": 60}}}}
+    arms = {"one_big_group": {}, "cap_60": {"world": {"groups": {"cap": 60, "initial": 4, "initial_members": 50}}}}
     yaml = YAML()
     with open(tmp / "base.yaml", "w") as f:
         yaml.dump(scenario(arms, days=30, replications=1), f)
@@ -379,3 +379,28 @@ def test_verdict_sentences_in_chinese_for_every_outcome() -> None:
     assert "显著更差" in verdict_sentence(v(None, True, arm(-0.05, True)), zh, 10, comparisons)
     en = verdict_sentence(v(None, True, arm(0.05, True, ok=False)), Words("en"), 10, comparisons)
     assert "breaks a guardrail: spam_share rose by 0.02" in en
+
+
+HOSTILE = "<script>alert(1)</script> <img src=x onerror=alert(2)> | a & b"
+
+
+def test_user_text_never_becomes_html_in_report_md(two_arm_results: Path, tmp_path: Path) -> None:
+    """A description or an arm's words reach report.md as text: a wiki that renders HTML shows them, never runs them."""
+    from ruamel.yaml import YAML
+
+    d = tmp_path / "copy"
+    shutil.copytree(two_arm_results, d)
+    summary = json.loads((d / "summary.json").read_text())
+    summary["description"] = HOSTILE
+    (d / "summary.json").write_text(json.dumps(summary))
+    yaml = YAML(typ="safe")
+    resolved = yaml.load((d / "scenario.resolved.yaml").read_text())
+    resolved["arms"]["cap_60"]["description"] = HOSTILE
+    with open(d / "scenario.resolved.yaml", "w") as f:
+        yaml.dump(resolved, f)
+    write_report(d)
+    md = (d / "report.md").read_text()
+    assert "<script" not in md and "<img" not in md
+    assert md.count("&lt;script&gt;alert(1)&lt;/script&gt; &lt;img src=x onerror=alert(2)&gt; \\| a &amp; b") == 2
+    page = (d / "report.html").read_text()
+    assert "<script>alert(1)" not in page and "<img src=x" not in page

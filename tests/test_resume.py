@@ -14,7 +14,7 @@ from sim.cli import app
 from sim.executors import InProcess, Interrupted, Local
 from sim.runner import execute, jobs
 from sim.scenario import load
-from sim.store import Store
+from sim.store import Store, started
 
 SCENARIO = """
 name: lossy
@@ -118,7 +118,7 @@ def test_the_command_line_says_what_was_lost_and_exits_130(tmp_path, scenario, m
     assert result.exit_code == 130
     line = result.output.strip().splitlines()[-1]
     assert line.startswith("stopped (RuntimeError: this run failed): 7 finished runs kept")  # reps 0-2 of both arms, rep 3 of plain
-    assert "1 in flight lost, 3 still to run; resume with --resume" in line
+    assert "1 in flight lost, 3 still to run; finish with: qunsim run --resume" in line
     monkeypatch.undo()
     again = CliRunner().invoke(app, ["run", str(scenario), "--resume", str(out) + ".partial", "--workers", "1", "--quiet"])
     assert again.exit_code == 0, again.output
@@ -128,12 +128,13 @@ def test_the_command_line_says_what_was_lost_and_exits_130(tmp_path, scenario, m
 def test_a_half_written_run_is_run_again(tmp_path, scenario):
     loaded = load(scenario)
     todo = jobs(loaded.arms, 5, 9, tmp_path)
-    store = Store(tmp_path / "half")
+    store = Store.create(tmp_path / "half", started("run", [scenario], {}))
     for result in InProcess().run(todo[:3]):
         store.add(result)
     (store.dir / "parts" / todo[1].run_id / "kpis.parquet").unlink()  # killed while writing run 1
     with open(store.dir / "manifest.jsonl", "a") as f:
         f.write('{"run_id": "abc')  # killed while appending a line
     assert set(store.finished()) == {todo[0].run_id, todo[2].run_id}
+    store.release()  # the killed command's lock ends with it
     done = api.run_scenario(scenario, workers=1, resume=store.dir)
     assert len(pd.read_parquet(done / "runs.parquet")) == 10

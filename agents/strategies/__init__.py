@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from ..params import did_you_mean, value_problem
 from .base import REGISTRY, Strategy, register
-from .custom import CUSTOM, CustomLeverError, load_class
+from .custom import CUSTOM, CustomLeverError, inspect_class, load_class
 from .triggers import TIMING, LeverParams, Trigger, When
 
 # importing the lever modules fills REGISTRY
@@ -34,10 +34,11 @@ def _split(item: Any) -> tuple[str, dict[str, Any]] | str:
     return "each lever is `- name: {params}` (one name per list item)"
 
 
-def resolve(name: str, params: Any, base_dir: Path) -> tuple[type[Strategy], Any, Loc]:
+def resolve(name: str, params: Any, base_dir: Path, run_code: bool = True) -> tuple[type[Strategy] | None, Any, Loc]:
     """The lever class for `name` (registry or a user's file), its raw params, and where they sit.
 
     Raises LookupError with a one-line explanation (unknown lever, bad custom file).
+    `run_code=False` checks a custom lever's file without running it (class None).
     """
     if name == CUSTOM:
         if not isinstance(params, dict) or "path" not in params:
@@ -45,13 +46,15 @@ def resolve(name: str, params: Any, base_dir: Path) -> tuple[type[Strategy], Any
         extra = sorted(set(params) - {"path", "params"})
         if extra:
             raise LookupError(f"custom: unknown key {extra[0]!r} — a custom lever takes path and params")
-        return load_class(str(params["path"]), base_dir), params.get("params") or {}, ("params",)
+        spec = str(params["path"])
+        cls = load_class(spec, base_dir) if run_code else inspect_class(spec, base_dir)
+        return cls, params.get("params") or {}, ("params",)
     if name in REGISTRY:
         return REGISTRY[name], params, ()
     raise LookupError(f"unknown lever {name!r} — {did_you_mean(name, [*REGISTRY, CUSTOM])}levers: {', '.join(sorted(REGISTRY))}, or custom")
 
 
-def check(items: list[Any], base_dir: Path) -> list[tuple[Loc, str]]:
+def check(items: list[Any], base_dir: Path, run_code: bool = True) -> list[tuple[Loc, str]]:
     problems: list[tuple[Loc, str]] = []
     if not isinstance(items, list):
         return [((), "strategy is a list of levers, e.g. `- red_packet: {amount: 100}`")]
@@ -62,12 +65,14 @@ def check(items: list[Any], base_dir: Path) -> list[tuple[Loc, str]]:
             continue
         name, params = split
         try:
-            cls, params, at = resolve(name, params, base_dir)
+            cls, params, at = resolve(name, params, base_dir, run_code)
         except LookupError as e:
             problems.append(((i, name), str(e)))
             continue
         if not isinstance(params, dict):
             problems.append(((i, name, *at), f"{name}: parameters are a mapping, e.g. `- {name}: {{{next(iter(_own(cls)), 'every')}: ...}}`"))
+            continue
+        if cls is None:  # a custom lever not run: its parameters are checked when it runs
             continue
         label = f"{item[name]['path']}" if name == CUSTOM else name  # a custom lever is named by its FILE:Class
         try:

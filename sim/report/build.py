@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import json
 import math
+import re
 import shlex
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import markupsafe
 import pandas as pd
 from ruamel.yaml import YAML
 
@@ -301,9 +303,39 @@ def context(r: Results, w: Words, figs: list[figures.Figure], sweep_figs: list[f
 
 
 # ---- writing ------------------------------------------------------------------------------------
-def _env() -> jinja2.Environment:
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=jinja2.select_autoescape(["html", "html.j2"], default=False),
-                              trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
+def _env(markdown: bool = False) -> jinja2.Environment:
+    """HTML templates autoescape; in Markdown every value is text (`md_text`) unless it goes
+    through `code` or `fence`, so a scenario's words never become HTML on a wiki."""
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=jinja2.select_autoescape(["html", "html.j2"], default=False),
+                             trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined,
+                             finalize=_md_finalize if markdown else None)
+    env.filters.update(code=md_code, fence=md_fence)
+    return env
+
+
+def _md_finalize(value: Any) -> Any:
+    return md_text(value) if isinstance(value, str) and not isinstance(value, markupsafe.Markup) else value
+
+
+def md_text(value: Any) -> str:
+    """Text in Markdown: `< > &` as entities (no raw HTML) and `|` escaped (no broken tables)."""
+    text = str(value)
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|")
+
+
+def md_code(value: Any) -> markupsafe.Markup:
+    """An inline code span that holds any text literally (fenced by more backticks than it contains)."""
+    text = " ".join(str(value).split())
+    ticks = "`" * (max((len(m) for m in re.findall(r"`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return markupsafe.Markup(f"{ticks}{pad}{text}{pad}{ticks}")
+
+
+def md_fence(value: Any) -> markupsafe.Markup:
+    """A fenced code block that no line of `value` can close early."""
+    text = str(value)
+    ticks = "`" * max(3, max((len(m) for m in re.findall(r"`+", text)), default=0) + 1)
+    return markupsafe.Markup(f"{ticks}\n{text}\n{ticks}")
 
 
 def names(lang: str) -> tuple[str, str, str]:
@@ -332,11 +364,10 @@ def write_report(directory: str | Path, lang: str = "en") -> list[Path]:
             f.data_uri = "data:image/png;base64," + base64.b64encode(f.png).decode("ascii")
             written.append(r.directory / f.file)
     ctx = context(r, w, figs, sweep_figs)
-    env = _env()
     for name, template in ((html_name, "report.html.j2"), (md_name, "report.md.j2")):
         path = r.directory / name
         tmp = path.with_suffix(path.suffix + ".tmp")
-        tmp.write_text(env.get_template(template).render(**ctx), encoding="utf-8")
+        tmp.write_text(_env(markdown=template.endswith(".md.j2")).get_template(template).render(**ctx), encoding="utf-8")
         tmp.replace(path)
         written.append(path)
     return written

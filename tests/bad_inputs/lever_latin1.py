@@ -1,0 +1,3 @@
+# café
+class Lever:
+    pass

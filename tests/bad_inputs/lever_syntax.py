@@ -1,0 +1,4 @@
+import os
+os.system('echo this must never run')
+class Lever
+    pass
