@@ -30,7 +30,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 HERE = Path(__file__).resolve().parent
 GIB = 1024**3
-QUIET_WAIT_S = 5 if os.environ.get("BENCH") == "quick" else 45  # longest wait for a quiet machine before each figure (s)
+# longest wait for a quiet machine before each figure, s (BENCH_QUIET_S to change it)
+QUIET_WAIT_S = float(os.environ.get("BENCH_QUIET_S", 5 if os.environ.get("BENCH") == "quick" else 45))
 
 
 # ---- one measurement (runs in its own process) ---------------------------------------------------
