@@ -67,7 +67,7 @@ class Reading:
     load: np.ndarray  # messages this row put on its member's attention
     overload: np.ndarray  # per row: its person's load / attention - 1 (>= 0)
     utility: np.ndarray
-    reward: np.ndarray  # utility levers gave today (money, recognition, an event), part of `utility`
+    reward: np.ndarray | float  # utility levers gave today (money, recognition, an event), part of `utility`; 0.0 if none
     replied: np.ndarray  # this row posted today and someone replied
 
 
@@ -131,6 +131,8 @@ def post(c: Community, w: World, fx: Effects, rng: np.random.Generator, day: int
         ritual = rng.poisson(fx.ritual_posts[p] * muted)
         ritual[m.spammer] = 0
     n = c.groups.n
+    # (speed: without rituals their group sums are zeros; no pass over the rows)
+    group_ritual = np.bincount(g, ritual, minlength=n) if fx.touched("ritual_posts") else np.zeros(n, np.int64)
     operator = np.broadcast_to(np.asarray(fx.get("operator_posts"), float), (n,))
     member_valuable = np.bincount(g, valuable, minlength=n)
     expert = np.bincount(g[posters], valuable[posters] * level, minlength=n)
@@ -145,7 +147,7 @@ def post(c: Community, w: World, fx: Effects, rng: np.random.Generator, day: int
         group_chat=np.bincount(g, chat, minlength=n),
         group_valuable=member_valuable + operator,
         group_operator=operator,
-        group_ritual=np.bincount(g, ritual, minlength=n),
+        group_ritual=group_ritual,
         group_fresh=np.bincount(g, (chat + valuable) * m.novelty, minlength=n),
         group_level=(mean := np.divide(expert, member_valuable, out=np.full(n, np.nan), where=member_valuable > 0)),
         group_spread=np.maximum(np.divide(expert2, member_valuable, out=np.zeros(n), where=member_valuable > 0) - np.nan_to_num(mean) ** 2, 0),
@@ -160,20 +162,24 @@ def read(c: Community, w: World, fx: Effects, posts: Posts, rng: np.random.Gener
     m, r, pe = c.members, w.reading, c.people
     p, g = m.person, m.group
     spam_kept_share = np.divide(posts.group_spam, np.maximum(np.bincount(g, posts.spam, minlength=c.groups.n), 1))
-    v_members = posts.group_valuable[g] - posts.group_operator[g] - posts.valuable  # others' valuable posts
-    v_operator = posts.group_operator[g]
+    # (speed: operator posts and rituals that no lever asked for are zeros, and adding or
+    # subtracting a zero changes no bit: those terms are skipped, the numbers are the same)
+    content, rituals = fx.touched("operator_posts"), fx.touched("ritual_posts")
+    v_operator = posts.group_operator[g] if content else 0.0
+    v_members = posts.group_valuable[g] - v_operator - posts.valuable  # others' valuable posts
     c_other = posts.group_chat[g] - posts.chat
-    r_other = posts.group_ritual[g] - posts.ritual
     s_other = np.maximum(posts.group_spam[g] - posts.spam * spam_kept_share[g], 0)
     seen = np.where(m.muted, r.muted_read_share, 1.0)
-    load = (v_members + v_operator + c_other + r_other + s_other) * seen
+    heard = v_members + v_operator + c_other  # conversation and content (what novelty is renewed by)
+    load = heard + (posts.group_ritual[g] - posts.ritual) if rituals else heard  # + others' ritual messages
+    load = (load + s_other) * seen
     person_load = np.bincount(p, load, minlength=pe.size)
     ratio = (person_load + pe.outside_load) / pe.attention  # > 1: more than they can take, on the whole phone
     share_read = np.minimum(1.0, 1.0 / np.maximum(ratio, 1e-12))[p] * seen
     # valuable posts are worth less to a reader far from their level (basics bore experts)
     # distance to the posts' levels: sqrt(distance to their mean^2 + their variance), about the mean |gap|
     gap = np.sqrt((c.expertise[p] - posts.group_level[g]) ** 2 + posts.group_spread[g])
-    match = np.where(np.isnan(gap), 1.0, 1.0 - r.level_mismatch * np.nan_to_num(gap))
+    match = np.where(np.isnan(gap), 1.0, 1.0 - r.level_mismatch * gap)  # NaN: no member posted anything valuable
     v_read = (v_members * match + v_operator) * share_read
     c_read, s_read = c_other * share_read, s_other * share_read
     interest = pe.interest[p]
@@ -195,9 +201,11 @@ def read(c: Community, w: World, fx: Effects, posts: Posts, rng: np.random.Gener
         p_reply = np.where(c.joined[p] > day - 7, np.minimum(1.0, p_reply + fx.newcomer_reply[g]), p_reply)
     replied = posted & (rng.random(len(m)) < p_reply)
     utility += r.reply_reward * replied
-    reward = fx.person_utility[p] if fx.touched("person_utility") else np.zeros(len(m))
-    utility += reward
-    talk = (v_members + v_operator + c_other) * share_read
+    reward = 0.0  # (speed: a scalar when no lever gives rewards; adding it would change no bit)
+    if fx.touched("person_utility"):
+        reward = fx.person_utility[p]
+        utility += reward
+    talk = heard * share_read
     return Reading(valuable=v_read, talk=talk, load=load, overload=overload, utility=utility, reward=reward, replied=replied)
 
 

@@ -10,7 +10,9 @@ one at a time, so peak memory is that run's own and no run warms another's cache
 (population, network, launch) and run (the days) are timed apart; member-days are the
 members present summed over the days, the unit of work of both engines. Times are wall
 clock and process CPU: on a shared machine CPU time is the steadier figure, and the load
-average printed with the machine tells how shared it was.
+average printed with the machine tells how shared it was. Before each figure the bench
+waits (up to QUIET_WAIT_S) for the machine to be mostly idle, and records how busy it
+still was (`busy_before`, 0-1 of all cores).
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 HERE = Path(__file__).resolve().parent
 GIB = 1024**3
+# longest wait for a quiet machine before each figure, s (BENCH_QUIET_S to change it)
+QUIET_WAIT_S = float(os.environ.get("BENCH_QUIET_S", 5 if os.environ.get("BENCH") == "quick" else 45))
 
 
 # ---- one measurement (runs in its own process) ---------------------------------------------------
@@ -82,11 +86,15 @@ def command(engine: str, people: int, days: int, groups: int | None = None, per_
 
 def measure(engine: str, people: int, days: int, **kw) -> dict:
     """Run one figure in a subprocess; also time the whole process (Python start and imports included)."""
+    from experiments_bench import settle  # this folder is on sys.path when run.py runs as a script
+
     cmd = command(engine, people, days, **kw)
+    busy = settle(QUIET_WAIT_S)
     t = time.perf_counter()
     out = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, check=True)
     result = json.loads(out.stdout.strip().splitlines()[-1])
     result["process_s"] = round(time.perf_counter() - t, 3)
+    result["busy_before"] = round(busy, 2)
     result["command"] = " ".join(["python", "benchmarks/run.py"] + cmd[2:])
     return result
 
@@ -169,12 +177,12 @@ def experiments(quick: bool) -> dict | None:
 # ---- the report --------------------------------------------------------------------------------
 def row(r: dict) -> str:
     return (f"| {r['engine']} | {r['people']:,} | {r['groups']:,} | {r['days']} | {r['build_s']:.2f} | {r['run_s']:.2f} | "
-            f"{r['build_cpu_s'] + r['run_cpu_s']:.2f} | {r['member_days_per_s']:,} | {r['peak_rss_gib']:.2f} | `{r['command']}` |")
+            f"{r['build_cpu_s'] + r['run_cpu_s']:.2f} | {r['member_days_per_s']:,} | {r['peak_rss_gib']:.2f} | {r.get('busy_before', '?')} | `{r['command']}` |")
 
 
 BEGIN, END = "<!-- figures: written by `python benchmarks/run.py --readme` -->", "<!-- /figures -->"
-HEAD = ("| engine | members | groups | days | build s | run s | CPU s | member-days/s | peak GiB | command |\n"
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+HEAD = ("| engine | members | groups | days | build s | run s | CPU s | member-days/s | peak GiB | busy before | command |\n"
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
 
 
 def report(res: dict) -> str:

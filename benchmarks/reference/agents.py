@@ -8,7 +8,13 @@ There are no levers here: this is the bare world (`strategy: []`).
 
 A day runs in phases because today's reading depends on what everyone posted today
 (a synchronous update, Mesa's step/advance idiom): members `step()` (post), groups
-`tally()`, members `advance()` (read, feel, react, forward), groups `update()`.
+`tally()`, members `advance()` (read, learn, feel, react, forward), groups `update()`.
+A group's tally is taken before anyone learns, so every reader sees the novelty its
+authors had when they wrote, as in the fast engine where `learn()` runs after `read()`.
+
+Without levers some terms of the fast engine are zero and are left out here: operator
+posts (content), ritual messages, lever rewards (so a member's expectation stays at
+`aspiration`), moderation. Each place says so.
 """
 
 from __future__ import annotations
@@ -41,6 +47,8 @@ class Membership:
     group: "Group"
     joined: int
     satisfaction: float
+    expectation: float  # the daily utility this member has come to expect here (behaviour.feel)
+    novelty: float = 1.0  # what is still new to the member here, 0-1; 1 on joining (behaviour.learn)
     muted: bool = False
     spammer: bool = False
     posts: int = 0
@@ -50,7 +58,9 @@ class Membership:
     chat: int = 0
     valuable: int = 0
     spam: int = 0
+    level: float = 0.0  # the author's expertise when they posted today (only read if they posted)
     load: float = 0.0
+    replied: bool = False  # posted today and someone replied
     leaving: bool = False
 
 
@@ -66,7 +76,7 @@ class Group(mesa.Agent):
         self.last_post, self.activity = NEVER, 0.0
         self.members: dict[int, Member] = {}
         self.size_today = 0
-        self.chat = self.valuable = self.spam_posted = self.spam_kept = self.member_talk = 0
+        self.clear()
 
     @property
     def live(self) -> bool:
@@ -75,17 +85,31 @@ class Group(mesa.Agent):
     def takes_joiners(self) -> bool:
         return self.live and self.open and len(self.members) < self.cap
 
+    def clear(self) -> None:
+        self.chat = self.valuable = self.spam_posted = self.spam_kept = self.member_talk = 0
+        self.fresh = 0.0
+        self.level: float | None = None
+
     def open_day(self) -> None:
         """Sizes are taken once, after arrivals and before anyone posts (size effect, activity)."""
         self.size_today = len(self.members)
-        self.chat = self.valuable = self.spam_posted = self.spam_kept = self.member_talk = 0
+        self.clear()
 
     def tally(self) -> None:
-        """Today's messages in the group (post()); without moderation every ad stays up."""
+        """Today's messages in the group (behaviour.post's group sums).
+
+        Without levers there are no operator posts, no ritual messages and no moderation
+        (every ad stays up). `fresh` is the members' talk weighted by each author's novelty
+        (Posts.group_fresh); `level` the mean expertise behind the members' valuable posts,
+        None if there were none (Posts.group_level, NaN there).
+        """
         ms = [m.groups[self.gid] for m in self.members.values()]
         self.chat = sum(x.chat for x in ms)
-        self.valuable = sum(x.valuable for x in ms)  # + operator posts: none without levers
+        self.valuable = sum(x.valuable for x in ms)
         self.member_talk = self.chat + self.valuable
+        self.fresh = sum((x.chat + x.valuable) * x.novelty for x in ms)
+        if self.valuable:
+            self.level = sum(x.valuable * x.level for x in ms) / self.valuable
         self.spam_posted = sum(x.spam for x in ms)
         self.spam_kept = self.spam_posted
 
@@ -118,6 +142,7 @@ class Member(mesa.Agent):
         self.groups: dict[int, Membership] = {}
         self.joined, self.left = day, NEVER
         self.messages, self.last_post = 0, NEVER
+        self.first_post, self.first_replied = NEVER, False  # day of the first conversation message; did it get a reply
         self.depth = inviter.depth + 1 if inviter is not None else 0
         self.root = inviter.root if inviter is not None else person
         self.overload = 0.0
@@ -128,13 +153,18 @@ class Member(mesa.Agent):
         return sum(1 for f in self.friends if f in inside)
 
     def expertise(self, tenure: int) -> float:
+        """Grows with tenure in the group from expertise0 towards 1 (Community.expertise)."""
         days = self.model.world.posting.expertise_days
         return self.expertise0 + (1 - self.expertise0) * (1 - math.exp(-tenure / days))
 
     # ---- phase 1: post (behaviour.post) ------------------------------------------------------
     def step(self) -> None:
-        """Post a Poisson count in each group; a spammer posts ads instead."""
-        model, pp = self.model, self.model.world.posting
+        """Post a Poisson count in each group; a spammer posts ads instead.
+
+        Novelty, not tenure, gives the honeymoon: everything new to a member (n = 1) makes
+        them post (1 + novelty.effect) times as much.
+        """
+        model, pp, nv = self.model, self.model.world.posting, self.model.world.novelty
         rng, day = model.rng, model.day
         for ms in self.groups.values():
             g = ms.group
@@ -151,24 +181,25 @@ class Member(mesa.Agent):
                 * self.interest ** pp.interest_exponent
                 * (1 + pp.tie_effect * ms.ties / (ms.ties + pp.tie_half))
                 * size_effect * reply_effect
-                * (1 + pp.novelty_boost * math.exp(-tenure / pp.novelty_days))
+                * (1 + nv.effect * ms.novelty)
                 * min(max(1 + pp.mood_weight * ms.satisfaction, 0.05), 2.0)
                 * (pp.muted_factor if ms.muted else 1.0)
             )
             count = int(rng.poisson(rate))
             valuable = 0
             if count:
-                share = min(max(pp.valuable_base + pp.valuable_expertise * self.expertise(tenure), 0.0), 1.0)
+                ms.level = self.expertise(tenure)
+                share = min(max(pp.valuable_base + pp.valuable_expertise * ms.level, 0.0), 1.0)
                 valuable = int(rng.binomial(count, share))
             ms.chat, ms.valuable, ms.spam = count - valuable, valuable, 0
 
-    # ---- phase 2: read, feel, react, forward -------------------------------------------------
+    # ---- phase 2: read, learn, feel, react, forward -------------------------------------------
     def advance(self) -> None:
         """Read what the others posted today against the attention budget, then respond."""
         model, w = self.model, self.model.world
-        r, s = w.reading, w.satisfaction
-        rng = model.rng
-        # what each group puts on my attention (behaviour.read)
+        r = w.reading
+        rng, day = model.rng, model.day
+        # what each group puts on my attention (behaviour.read); no operator or ritual messages
         others = {}
         for gid, ms in self.groups.items():
             g = ms.group
@@ -186,20 +217,48 @@ class Member(mesa.Agent):
             g = ms.group
             v, c, a, seen = others[gid]
             share_read = min(1.0, 1.0 / max(ratio, 1e-12)) * seen
-            v_read, c_read, a_read = v * share_read, c * share_read, a * share_read
+            # valuable posts are worth less to a reader far from the level they were written at
+            match = 1.0 if g.level is None else 1.0 - r.level_mismatch * abs(self.expertise(day - ms.joined) - g.level)
+            v_read, c_read, a_read = v * match * share_read, c * share_read, a * share_read
             friends = ms.ties / (ms.ties + w.posting.tie_half)
             utility = r.value_weight * saturate(v_read * self.interest, r.value_half)
             utility += r.chat_weight * (0.3 + 0.7 * friends) * saturate(c_read, r.chat_half)
             utility -= r.spam_weight * a_read
             utility -= r.overload_weight * self.overload * (ms.load / my_load if ms.load > 0 else 0.0)
+            ms.replied = False
             if ms.chat + ms.valuable > 0:  # a post that gets a reply is rewarded
                 p_reply = saturate(g.chat + g.valuable - ms.chat - ms.valuable, r.reply_half)
-                if rng.random() < p_reply:
+                ms.replied = rng.random() < p_reply
+                if ms.replied:
                     utility += r.reply_reward
-            # satisfaction: a running average of utility above aspiration (behaviour.feel)
-            ms.satisfaction += s.learning_rate * (utility - s.aspiration - ms.satisfaction)
+            self.learn(ms, (v + c) * share_read)  # talk read: others' messages, undiscounted
+            self.feel(ms, utility)
             self.react(ms)
             self.forward(ms, v_read)
+
+    def learn(self, ms: Membership, talk_read: float) -> None:
+        """Novelty: reading renews a share of what is new to me with the freshness of what I read (behaviour.learn).
+
+        The share renewed is u = 1 - exp(-talk read / capacity); the freshness of the
+        group's talk is phi = transfer x (its authors' novelty, weighted by their messages)
+        / all its messages (the `content` x operator posts term is 0 without levers).
+        """
+        nv, g = self.model.world.novelty, ms.group
+        talk = g.chat + g.valuable
+        phi = nv.transfer * g.fresh / talk if talk > 0 else 0.0
+        u = -math.expm1(-talk_read / nv.capacity)
+        ms.novelty += u * (phi - ms.novelty)
+
+    def feel(self, ms: Membership, utility: float) -> None:
+        """Satisfaction follows today's utility minus my expectation; the expectation follows the rewards (behaviour.feel).
+
+        Without levers the reward is 0, so the expectation, which starts at `aspiration`,
+        stays there.
+        """
+        s = self.model.world.satisfaction
+        reward = 0.0
+        ms.satisfaction += s.learning_rate * (utility - ms.expectation - ms.satisfaction)
+        ms.expectation += s.adaptation * (s.aspiration + s.habituation * reward - ms.expectation)
 
     def react(self, ms: Membership) -> None:
         """Mute when overloaded or bored; leave when dissatisfied; stay and post ads when sunk (behaviour.react)."""

@@ -7,8 +7,9 @@ Mesa's own generators (`model.rng`, `model.random`), so for a given seed its num
 from the fast engine's; their *distributions* must not (tests/test_equivalence.py).
 
 One day (the order of `sim.model.CommunityModel.step`):
-arrivals -> members post -> groups tally -> members read, feel, react, forward ->
-groups update -> the day is measured -> leavers leave -> invited friends join.
+arrivals -> members post -> groups tally -> members read, learn, feel, react, forward ->
+groups update -> the day is measured -> leavers leave -> invited friends join ->
+the operator books the day's upkeep and the setup of groups opened today.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from .agents import NEVER, Group, Member, Membership, saturate
 
 INITIAL, OUTSIDE, INVITED = 0, 1, 2  # how a person came in (as agents.community)
 MAU_WINDOW = 30  # days (as sim.model.MAU_WINDOW)
-K_MAX = 20  # friends-inside bins of the joining curve (as agents.behaviour.K_MAX)
+K_MAX = 20  # friends-in-community bins of the joining curve (as agents.behaviour.K_MAX)
 
 
 class ReferenceModel(mesa.Model):
@@ -52,7 +53,9 @@ class ReferenceModel(mesa.Model):
         self.turned_away = 0
         self.exposures: list[tuple[int, int, Member]] = []
         self.today: Counter = Counter()
+        self.hours = 0.0  # the operator's hours: running the groups (agents.operator.Operator.settle)
         self.launch()
+        self.groups_seen = len(self.group_by_id)  # launch groups are set up before day 0
 
     # ---- structure ---------------------------------------------------------------------------
     @property
@@ -74,7 +77,8 @@ class ReferenceModel(mesa.Model):
         elif group.gid in member.groups:
             return
         member.left = NEVER
-        member.groups[group.gid] = Membership(group, self.day, self.world.satisfaction.initial)
+        s = self.world.satisfaction
+        member.groups[group.gid] = Membership(group, self.day, satisfaction=s.initial, expectation=s.aspiration)
         group.members[person] = member
         self.log.append((self.day, inviter.person if inviter else -1, person, group.gid, member.depth, channel))
 
@@ -124,7 +128,8 @@ class ReferenceModel(mesa.Model):
         today = self.measure_day()
         gone = sum(m.depart() for m in list(self.members) if any(ms.leaving for ms in m.groups.values()))
         self.invite()
-        today.update(members=len(self.members), joins=self.today["joins"], leaves=gone, cost=0.0)
+        today.update(members=len(self.members), joins=self.today["joins"], leaves=gone, cost=self.cost)
+        self.settle()
         self.daily.append(today)
         self.today = Counter()  # after the day: the launch's joins count on day 0, as in the fast engine
         self.day += 1
@@ -139,9 +144,26 @@ class ReferenceModel(mesa.Model):
         self.random.shuffle(people)
         self.enter(people, [-1] * len(people), [None] * len(people), OUTSIDE)
 
-    def friends_inside(self, person: int, group: Group) -> tuple[int, float]:
-        """Friends in the group, and the share of pairs of them who are friends too (behaviour.friends_inside)."""
-        inside = [f for f in self.friends[person] if f in group.members]
+    def settle(self) -> None:
+        """Every live group costs upkeep_hours today, every group opened today setup_hours (Operator.settle)."""
+        e = self.world.economy
+        opened, self.groups_seen = len(self.group_by_id) - self.groups_seen, len(self.group_by_id)
+        self.hours += e.upkeep_hours * sum(1 for g in self.group_by_id if g.live) + e.setup_hours * opened
+
+    @property
+    def cost(self) -> float:
+        """Operator hours at the hourly wage; no money is spent without levers (Operator.cost)."""
+        return self.hours * self.world.economy.hourly_wage
+
+    def present(self, person: int) -> bool:
+        """In at least one group now."""
+        member = self.ever.get(person)
+        return member is not None and bool(member.groups)
+
+    def friends_in_community(self, person: int) -> tuple[int, float]:
+        """Friends who are members anywhere in the community, and the share of pairs of them
+        who are friends too (behaviour.friends_in_community)."""
+        inside = [f for f in self.friends[person] if self.present(f)]
         k = len(inside)
         if k < 2:
             return k, 0.0
@@ -149,8 +171,9 @@ class ReferenceModel(mesa.Model):
         return k, links / (k * (k - 1) / 2)
 
     def invite(self) -> None:
-        """Exposed friends join with a chance that rises with friends inside, with diminishing
-        returns, more when those friends know each other (behaviour.forward + behaviour.invite)."""
+        """Exposed friends join with a chance that rises with their friends in the community, with
+        diminishing returns, more when those friends know each other (behaviour.forward +
+        behaviour.invite). Without levers there is no joining gift to add to the fit."""
         sp = self.world.spreading
         order = self.rng.permutation(len(self.exposures))
         seen: set[tuple[int, int]] = set()
@@ -160,7 +183,7 @@ class ReferenceModel(mesa.Model):
             if (friend, gid) in seen:
                 continue
             seen.add((friend, gid))
-            k, density = self.friends_inside(friend, self.group_by_id[gid])
+            k, density = self.friends_in_community(friend)
             fit = min(2.0 * float(self.population.interest[friend]), 2.0)
             p_join = sp.join_max * saturate(k, sp.join_k_scale) * (1 + sp.connect_bonus * density) * fit
             joins = self.rng.random() < min(p_join, 1.0)
@@ -173,17 +196,23 @@ class ReferenceModel(mesa.Model):
 
     # ---- measurement (sim.model.CommunityModel._measure) --------------------------------------
     def measure_day(self) -> dict[str, Any]:
+        """Today's outcomes; conversation only (there are no ritual or operator messages without levers)."""
         day, members = self.day, list(self.members)
-        dau = messages = valuable = muted = 0
+        dau = messages = valuable = muted = posted = answered = 0
         for m in members:
-            talked = 0
+            talked, replied = 0, False
             for ms in m.groups.values():
                 talk = ms.chat + ms.valuable
                 if talk:
                     ms.last_post, ms.posts = day, ms.posts + talk
                     talked += talk
                     valuable += ms.valuable
+                    posted += 1
+                    answered += ms.replied
+                    replied |= ms.replied
             if talked:
+                if m.first_post == NEVER:  # Joyce & Kraut: did a newcomer's first post get a reply?
+                    m.first_post, m.first_replied = day, replied
                 m.messages += talked
                 m.last_post = day
                 dau += 1
@@ -201,6 +230,9 @@ class ReferenceModel(mesa.Model):
             "messages": messages,
             "valuable": valuable,
             "operator_posts": 0.0,
+            "ritual": 0,
+            "answered": answered,  # memberships that posted and got a reply
+            "posted": posted,  # memberships that posted
             "spam": spam,
             "spam_removed": 0,
             "spam_share": spam / max(messages + spam, 1),

@@ -1,8 +1,8 @@
 """The reference model's KPIs, by the definitions of sim/outcomes.py (names, meanings, units).
 
 Computed from the agents themselves rather than from the fast engine's columns, so a
-slip in either bookkeeping shows up as a difference; the array helpers (`gini`,
-`retention`) are shared because they are the definitions.
+slip in either bookkeeping shows up as a difference; the helpers (`gini`, `retention`,
+`collapsed`) are shared because they are the definitions.
 """
 
 from __future__ import annotations
@@ -11,12 +11,13 @@ from collections import Counter
 
 import numpy as np
 
-from sim.outcomes import gini, retention
+from sim.outcomes import collapsed, gini, retention
 
 from .model import INVITED, ReferenceModel
 
 
 def measure(model: ReferenceModel) -> dict[str, float]:
+    """All KPIs of a finished run, as sim.outcomes.measure."""
     d, days = model.daily, model.day
     people = list(model.ever.values())
     members = len(model.members)
@@ -41,6 +42,7 @@ def measure(model: ReferenceModel) -> dict[str, float]:
         "mau_final": mau,
         "active_ratio_final": mau / members if members else 0.0,
         "messages_total": total_msgs,
+        "ritual_messages_total": 0,  # no lever asks for rituals or posts content
         "spam_share": spam / (spam + total_msgs) if spam + total_msgs else 0.0,
         "silent_share_final": d[-1]["silent_share"] if d else 0.0,
         "muted_share_final": d[-1]["muted_share"] if d else 0.0,
@@ -53,6 +55,7 @@ def measure(model: ReferenceModel) -> dict[str, float]:
         "referral_join_share": float(np.mean([c == INVITED for c in later])) if later else 0.0,
         "cascade_size_mean": float(np.mean(list(cascade.values()))) if cascade else 0.0,
         "cascade_depth_max": max((model.ever[p].depth for p in invited), default=0),
-        "cost_total": 0.0,
-        "cost_per_active_member": 0.0,
+        "cost_total": model.cost,
+        "cost_per_active_member": model.cost / mau if mau else (0.0 if model.cost == 0 else float("nan")),
+        "collapsed": collapsed(d),
     }
