@@ -244,10 +244,12 @@ def react(c: Community, w: World, fx: Effects, reading: Reading, rng: np.random.
     return mutes, leaves, why, turns
 
 
-def forward(c: Community, w: World, fx: Effects, reading: Reading, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def forward(c: Community, w: World, fx: Effects, reading: Reading, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
     """Members forward valuable content; each forward reaches a few friends outside the group.
 
-    Returns unique exposures (friend, group, forwarder), friends not yet in the community.
+    Returns unique exposures (friend, group, forwarder), friends not yet in the community,
+    then for the records: each exposure's forward (its position in `rows`) and `rows`, the
+    membership rows that forwarded today (one forward each, whether or not it reached anyone).
     """
     sp, m, pe = w.spreading, c.members, c.people
     p = m.person
@@ -266,7 +268,7 @@ def forward(c: Community, w: World, fx: Effects, reading: Reading, rng: np.rando
     src, friend = src[order], friend[order]
     _, first = np.unique(friend * Memberships.KEY + m.group[src], return_index=True)
     first.sort()
-    return friend[first], m.group[src[first]], p[src[first]]
+    return friend[first], m.group[src[first]], p[src[first]], np.searchsorted(rows, src[first]), rows
 
 
 def friends_in_community(c: Community, people: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -293,9 +295,10 @@ def invite(c: Community, w: World, fx: Effects, exposures, rng: np.random.Genera
 
     Friends count wherever they are in the community (Backstrom et al.: friends in the
     community); the joiner is then placed in the inviter's group, or where there is room.
-    Returns (joining people, their group, their inviter, exposures by k, joins by k).
+    Returns (joining people, their group, their inviter, exposures by k, joins by k, and the
+    entry of exposures[3] of each join: the forward that brought it).
     """
-    friend, group, inviter = exposures
+    friend, group, inviter, item = exposures[:4]
     sp = w.spreading
     k, density = friends_in_community(c, friend)
     fit = np.minimum(2.0 * c.people.interest[friend], 2.0) + sp.gift_fit * fx.join_gift
@@ -306,7 +309,7 @@ def invite(c: Community, w: World, fx: Effects, exposures, rng: np.random.Genera
     # one invitation per person per day, whichever group reached them first
     _, first = np.unique(friend[joins], return_index=True)
     pick = np.flatnonzero(joins)[np.sort(first)]
-    return friend[pick], group[pick], inviter[pick], *by_k
+    return friend[pick], group[pick], inviter[pick], *by_k, item[pick]
 
 
 def follow(c: Community, w: World, rows: np.ndarray, to: np.ndarray, rng: np.random.Generator) -> np.ndarray:

@@ -4,7 +4,8 @@ Layout of a run directory (while running it is `<dir>.partial`, renamed when com
     scenario.resolved.yaml   the scenario as run (arms resolved)
     parts/<run_id>/*.parquet one folder per finished run, written atomically
     manifest.jsonl           one line per finished run: run_id, (point,) arm, rep, seed
-    runs.parquet daily.parquet groups.parquet invitations.parquet joining.parquet people.parquet summary.json
+    runs.parquet daily.parquet group_days.parquet invitations.parquet joining.parquet people.parquet
+    groups.parquet memberships.parquet forwards.parquet summary.json
 Ctrl-C or a dead worker loses only the runs in flight; `--resume` skips what the manifest holds.
 """
 
@@ -31,7 +32,7 @@ from .outcomes import BINARY, KPIS
 from .runner import Job, RunResult
 from .stats import proportion_ci
 
-TABLES = ("daily", "groups", "invitations", "joining", "people")
+TABLES = ("daily", "group_days", "invitations", "joining", "people", "groups", "memberships", "forwards")
 PARTIAL = ".partial"
 QUANTILES = {"q05": 0.05, "median": 0.5, "q95": 0.95}  # beside the mean: a few collapsed runs drag a mean, not these
 
@@ -169,8 +170,9 @@ def _read_many(paths: list[Path], chunk: int = 64) -> Iterator[pa.Table]:
 def _stream_concat(paths: list[Path], out: Path, batch_rows: int = 1_000_000) -> None:
     """Concatenate Parquet parts into one file in the given order, a batch at a time.
 
-    Each part is sorted by (day, group) where it has them; with parts in (point, arm, rep)
-    order that is the order a global stable sort would give. Schemas are unified (a column
+    Each part with a `day` column is sorted by (day, group) where it has them (the others,
+    e.g. memberships by person, keep their order); with parts in (point, arm, rep) order that
+    is the order a global stable sort would give. Schemas are unified (a column
     missing from a part is null there), so parts from different levers combine.
     """
     parts = [p for p in paths if p.exists() and pq.read_metadata(p).num_rows]
@@ -183,7 +185,7 @@ def _stream_concat(paths: list[Path], out: Path, batch_rows: int = 1_000_000) ->
     rows = 0
     with pq.ParquetWriter(tmp, schema) as writer:
         for t in _read_many(parts):
-            sort = [(c, "ascending") for c in ("day", "group") if c in t.column_names]
+            sort = [(c, "ascending") for c in ("day", "group") if c in t.column_names] if "day" in t.column_names else []
             if sort:
                 t = t.take(pc.sort_indices(t, sort_keys=sort))  # stable in Arrow
             for field in schema:
