@@ -220,7 +220,7 @@ class Community:
         self.active_days = np.zeros(n, np.int32)  # days with at least one conversation message, any group
         self.log: list[tuple[np.ndarray, ...]] = []  # (day, inviter, invitee, group, depth, channel, item, generation)
         self.ended: list[dict[str, np.ndarray]] = []  # memberships that ended: who, where, when, why
-        self.forward_log: list[tuple[np.ndarray, ...]] = []  # (day, person, group, item, reached): one row per forward
+        self.forward_log: list[tuple] = []  # (day, person, group, reached) per day: one row per forward, items in order
         self.items = 0  # forwards logged so far: the next forward's item id
         self.turned_away = 0
         self.applied = self.refused = 0  # joiners who met an entry gate, and those it turned back
@@ -436,8 +436,8 @@ class Community:
     def group(self, g: int) -> dict:
         """One group: its columns and current size (a copy, not live state)."""
         gr = self.groups
-        return {"group": int(g), "label": gr.label[g], "size": int(np.count_nonzero(self.members.group == g)),
-                **{c: _plain(getattr(gr, c)[g]) for c in ("created", "closed", "open", "cap", "gate", "norms", "last_post", "activity")}}
+        return {"group": int(g), "label": gr.label[g], "how": gr.how[g], "size": int(np.count_nonzero(self.members.group == g)),
+                **{c: _plain(getattr(gr, c)[g]) for c in ("created", "closed", "open", "cap", "gate", "norms", "last_post", "activity", "peak")}}
 
     # ---- the records: invitations, forwards, memberships ------------------------------------
     def invitations(self) -> dict[str, np.ndarray]:
@@ -451,17 +451,20 @@ class Community:
         any membership changes; `source` is each exposure's position in `rows`. Returns each
         exposure's item id (ids run on over the whole run)."""
         m, n = self.members, len(rows)
-        self.forward_log.append((np.full(n, day, np.int32), m.person[rows], m.group[rows],
-                                 self.items + np.arange(n, dtype=np.int64), np.bincount(source, minlength=n).astype(np.int32)))
+        self.forward_log.append((day, m.person[rows].astype(np.int32), m.group[rows].astype(np.int32),
+                                 np.bincount(source, minlength=n).astype(np.int32)))  # lean: a 1M-member year logs millions
         self.items += n
         return self.items - n + np.asarray(source, np.int64)
 
     def forwards(self) -> dict[str, np.ndarray]:
         """Every forward: day, person, group, item, reached (exposures it made: friends not yet in the community)."""
-        names = ("day", "person", "group", "item", "reached")
-        if not self.forward_log:
-            return {k: np.zeros(0, np.int64) for k in names}
-        return {k: np.concatenate([e[i] for e in self.forward_log]) for i, k in enumerate(names)}
+        log = self.forward_log
+        if not log:
+            return {k: np.zeros(0, np.int64) for k in ("day", "person", "group", "item", "reached")}
+        return {"day": np.repeat(np.array([e[0] for e in log], np.int32), [len(e[1]) for e in log]),
+                "person": np.concatenate([e[1] for e in log]).astype(np.int64),
+                "group": np.concatenate([e[2] for e in log]).astype(np.int64),
+                "item": np.arange(self.items, dtype=np.int64), "reached": np.concatenate([e[3] for e in log])}
 
     def memberships(self) -> dict[str, np.ndarray]:
         """Every membership ever: those that ended (with `left`, `why_left`) then the current ones

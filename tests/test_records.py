@@ -202,3 +202,17 @@ def test_ended_memberships_match_the_leaves(monkeypatch):
     m = _memberships_table(model)
     assert sum(ended) > 0 and m["left"].notna().sum() == sum(ended)  # no moves here: every end is a leave
     assert (model.community.groups.view("size") == model.community.group_sizes()).all()
+
+
+def test_every_column_is_documented(results):
+    """docs/scenarios.md, "The records", names every column of the record tables."""
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "scenarios.md").read_text(encoding="utf-8")
+    section = doc[doc.index("### The records"): doc.index("## Comparisons and experiments")]
+    for name in ("memberships", "forwards", "groups", "people"):
+        assert f"`{name}.parquet`" in section
+        for col in results[name].columns:
+            assert f"`{col}`" in section or col in ("arm", "rep"), (name, col)
+    for col in ("item", "generation"):
+        assert f"`{col}`" in doc
