@@ -114,16 +114,12 @@ class Memberships:
     posts: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
     novelty: np.ndarray = field(default_factory=lambda: np.zeros(0, float))  # what is still new to the member here (0-1)
     expectation: np.ndarray = field(default_factory=lambda: np.zeros(0, float))  # daily utility the member has come to expect
-    # records of this membership (memberships.parquet); a move starts them afresh in the destination
-    since: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))  # day it began in this group (join or move)
-    how: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int8))  # CHANNELS code it began by
-    ritual: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))  # ritual messages written here
-    active: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))  # days with a conversation post here
+    id: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))  # this membership's row in Spells (records)
 
     COLUMNS = ("person", "group", "joined", "muted", "spammer", "satisfaction", "ties", "last_post", "posts",
-               "novelty", "expectation", "since", "how", "ritual", "active")
+               "novelty", "expectation", "id")
     # kept by a move (the member's state; `joined` stays the first join, for tenure); `posts` and the
-    # other records count this group only, so memberships.parquet rows add up to the people's totals
+    # Spells records count this group only, so memberships.parquet rows add up to the people's totals
     CARRIED = ("person", "satisfaction", "muted", "spammer", "last_post", "joined", "novelty", "expectation")
 
     def __len__(self) -> int:
@@ -195,6 +191,28 @@ class Memberships:
         self._keep_key(key[keep])
 
 
+class Spells:
+    """Records of every membership ever, by Memberships.id (memberships.parquet): kept apart from the
+    membership columns so that a day's leaves move one extra column, not four. A move starts a new spell."""
+
+    def __init__(self) -> None:
+        self.n = 0
+        self.since = np.zeros(0, np.int32)  # day it began in its group (a join or a move)
+        self.how = np.zeros(0, np.int8)  # CHANNELS code it began by
+        self.ritual = np.zeros(0, np.int32)  # ritual messages written in it
+        self.active = np.zeros(0, np.int32)  # days with a conversation message in it
+
+    def start(self, k: int, day: int, how: int) -> np.ndarray:
+        """k new spells beginning on `day` by channel `how`: their ids."""
+        ids = np.arange(self.n, self.n + k, dtype=np.int32)
+        self.n += k
+        for name, fill in (("since", day), ("how", how), ("ritual", 0), ("active", 0)):
+            arr = _grow(getattr(self, name), self.n, 0)
+            arr[ids] = fill
+            setattr(self, name, arr)
+        return ids
+
+
 class Community:
     """People, groups and memberships, with the structural changes levers and behaviour use."""
 
@@ -206,6 +224,7 @@ class Community:
         self.network = network
         self.groups = Groups(norms, cap)
         self.members = Memberships()
+        self.spells = Spells()
         self.overflow = overflow
         # person columns
         self.joined = np.full(n, NEVER, np.int32)  # day first joined the community
@@ -305,8 +324,7 @@ class Community:
             "satisfaction": np.full(n, self.newcomer["satisfaction"]), "ties": np.zeros(n, np.int32),
             "last_post": np.full(n, NEVER, np.int32), "posts": np.zeros(n, np.int32),
             "novelty": np.ones(n), "expectation": np.full(n, self.newcomer["expectation"]),
-            "since": np.full(n, day, np.int32), "how": np.full(n, channel, np.int8),
-            "ritual": np.zeros(n, np.int32), "active": np.zeros(n, np.int32),
+            "id": self.spells.start(n, day, channel),
         })
         self.groups._resize(groups, +1)
         generation = np.where(inviter >= 0, self.depth[np.maximum(inviter, 0)] + 1, 0).astype(np.int32)  # before depths change
@@ -327,10 +345,9 @@ class Community:
     def _end(self, rows: np.ndarray, day: int, why: np.ndarray) -> None:
         """Log ended memberships (memberships.parquet rows with `left`) and take them off their groups' sizes."""
         m = self.members
-        self.ended.append({"person": m.person[rows].copy(), "group": m.group[rows].copy(), "joined": m.since[rows].copy(),
-                           "left": np.full(len(rows), day, np.int32), "how": m.how[rows].copy(), "why_left": why,
-                           "messages": m.posts[rows].copy(), "ritual": m.ritual[rows].copy(),
-                           "last_post": m.last_post[rows].copy(), "active": m.active[rows].copy()})
+        self.ended.append({"person": m.person[rows].copy(), "group": m.group[rows].copy(), "id": m.id[rows].copy(),
+                           "left": np.full(len(rows), day, np.int32), "why_left": why,
+                           "messages": m.posts[rows].copy(), "last_post": m.last_post[rows].copy()})
         self.groups._resize(m.group[rows], -1)
 
     def leave(self, rows: np.ndarray, day: int, why: int | np.ndarray = UNHAPPY) -> np.ndarray:
@@ -362,8 +379,7 @@ class Community:
         m.remove(rows)
         n = len(rows)
         new = m.insert({**keep, "group": to, "ties": np.zeros(n, np.int32), "posts": np.zeros(n, np.int32),
-                        "since": np.full(n, day, np.int32), "how": np.full(n, MOVED, np.int8),
-                        "ritual": np.zeros(n, np.int32), "active": np.zeros(n, np.int32)})
+                        "id": self.spells.start(n, day, MOVED)})
         self.groups._resize(to, +1)
         self._count_ties(new, +1)
         self.log.append((np.full(n, day, np.int32), np.full(n, -1, np.int64), keep["person"], to,
@@ -469,9 +485,10 @@ class Community:
     def memberships(self) -> dict[str, np.ndarray]:
         """Every membership ever: those that ended (with `left`, `why_left`) then the current ones
         (`left` and `why_left` -1). `joined` is the day the membership began in that group."""
-        m = self.members
+        m, sp = self.members, self.spells
         n = len(m)
-        now = {"person": m.person, "group": m.group, "joined": m.since, "left": np.full(n, -1, np.int32),
-               "how": m.how, "why_left": np.full(n, -1, np.int8), "messages": m.posts, "ritual": m.ritual,
-               "last_post": m.last_post, "active": m.active}
-        return {k: np.concatenate([e[k] for e in self.ended] + [now[k]]) for k in now}
+        now = {"person": m.person, "group": m.group, "id": m.id, "left": np.full(n, -1, np.int32),
+               "why_left": np.full(n, -1, np.int8), "messages": m.posts, "last_post": m.last_post}
+        out = {k: np.concatenate([e[k] for e in self.ended] + [now[k]]) for k in now}
+        ids = out.pop("id")
+        return {**out, "joined": sp.since[ids], "how": sp.how[ids], "ritual": sp.ritual[ids], "active": sp.active[ids]}

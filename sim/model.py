@@ -140,11 +140,11 @@ class CommunityModel(mesa.Model):
         m.last_post[said] = day
         m.posts += talk.astype(np.int32)
         # records (memberships.parquet, people.parquet): active days and ritual messages
-        m.active[said] += 1
+        c.spells.active[m.id[said]] += 1
         if len(spoke):
             c.active_days[spoke[np.r_[True, spoke[1:] != spoke[:-1]]]] += 1  # spoke is sorted (rows sort by person)
         if ritual := int(posts.ritual.sum()):
-            m.ritual += posts.ritual.astype(np.int32)
+            c.spells.ritual[m.id] += posts.ritual.astype(np.int32)  # ids are distinct
         present = c.n_groups > 0
         n_present = int(present.sum())
         n_members = max(n_present, 1)
