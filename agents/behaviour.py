@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .arrays import distinct
-from .community import CREATED, INVITED, NEVER, OUTSIDE, OVERLOADED, REMOVED, UNHAPPY, Community, Memberships
+from .community import BY_MEMBERS, CREATED, INVITED, NEVER, OUTSIDE, OVERLOADED, REMOVED, UNHAPPY, Community, Memberships
 from .effects import Effects
 from .network import neighbours
 from .world import World
@@ -283,10 +283,12 @@ def react(c: Community, w: World, fx: Effects, reading: Reading, rng: np.random.
     return mutes, leaves, why, turns
 
 
-def forward(c: Community, w: World, fx: Effects, reading: Reading, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def forward(c: Community, w: World, fx: Effects, reading: Reading, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
     """Members forward valuable content; each forward reaches a few friends outside the group.
 
-    Returns unique exposures (friend, group, forwarder), friends not yet in the community.
+    Returns unique exposures (friend, group, forwarder), friends not yet in the community,
+    then for the records: each exposure's forward (its position in `rows`) and `rows`, the
+    membership rows that forwarded today (one forward each, whether or not it reached anyone).
     """
     sp, m, pe = w.spreading, c.members, c.people
     p = m.person
@@ -305,7 +307,7 @@ def forward(c: Community, w: World, fx: Effects, reading: Reading, rng: np.rando
     src, friend = src[order], friend[order]
     _, first = np.unique(friend * Memberships.KEY + m.group[src], return_index=True)
     first.sort()
-    return friend[first], m.group[src[first]], p[src[first]]
+    return friend[first], m.group[src[first]], p[src[first]], np.searchsorted(rows, src[first]), rows
 
 
 def friends_in_community(c: Community, people: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -332,9 +334,10 @@ def invite(c: Community, w: World, fx: Effects, exposures, rng: np.random.Genera
 
     Friends count wherever they are in the community (Backstrom et al.: friends in the
     community); the joiner is then placed in the inviter's group, or where there is room.
-    Returns (joining people, their group, their inviter, exposures by k, joins by k).
+    Returns (joining people, their group, their inviter, exposures by k, joins by k, and the
+    entry of exposures[3] of each join: the forward that brought it).
     """
-    friend, group, inviter = exposures
+    friend, group, inviter, item = exposures[:4]
     sp = w.spreading
     k, density = friends_in_community(c, friend)
     fit = np.minimum(2.0 * c.people.interest[friend], 2.0) + sp.gift_fit * fx.join_gift
@@ -345,7 +348,7 @@ def invite(c: Community, w: World, fx: Effects, exposures, rng: np.random.Genera
     # one invitation per person per day, whichever group reached them first
     _, first = np.unique(friend[joins], return_index=True)
     pick = np.flatnonzero(joins)[np.sort(first)]
-    return friend[pick], group[pick], inviter[pick], *by_k
+    return friend[pick], group[pick], inviter[pick], *by_k, item[pick]
 
 
 def follow(c: Community, w: World, rows: np.ndarray, to: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -415,7 +418,7 @@ def create_groups(c: Community, w: World, day: int, rng: np.random.Generator) ->
         if k == 0:
             continue
         asked = rng.choice(friends, size=k, replace=False)
-        new = c.groups.add(day, label="member-created")
+        new = c.groups.add(day, label="member-created", how=BY_MEMBERS)
         c.join(np.array([person]), np.array([new]), day, CREATED)
         first = _any_row(c, asked)
         goes = follow(c, w, first, np.full(k, new), rng)

@@ -20,9 +20,12 @@ from .population import Population
 
 NEVER = -(10**6)  # "day" of something that never happened; far enough in the past
 
-# how a person came in: the channel column of the invitations log
+# how a person came in: the channel column of the invitations log, and memberships.parquet `how`
 INITIAL, OUTSIDE, INVITED, MOVED, CREATED = 0, 1, 2, 3, 4
-CHANNELS = ("initial", "outside", "invited", "moved", "created")  # outside: the person's `channel` says which
+CHANNELS = ("launch", "outside", "invited", "moved", "created")  # created: a founder of a group members opened
+
+# how a group was opened (groups.parquet `how`); a lever's groups are named by its key
+LAUNCH, OVERFLOW, BY_MEMBERS, BY_OPERATOR = "launch", "overflow", "created", "operator"
 
 # why a membership ended (memberships.parquet `why_left`)
 UNHAPPY, OVERLOADED, REMOVED, CLOSED, MERGED = 0, 1, 2, 3, 4
@@ -58,19 +61,34 @@ class Groups:
         self.last_post = np.zeros(0, np.int32)
         self.activity = np.zeros(0, float)  # yesterday's messages per member
         self.label: list[str] = []
+        # records (groups.parquet): how each group was opened, its members now and at most
+        self.how: list[str] = []
+        self.size = np.zeros(0, np.int64)  # kept by Community.join/leave/move (equals group_sizes())
+        self.peak = np.zeros(0, np.int64)
+        self.opener = BY_OPERATOR  # `how` of a group opened without one: the Operator names the lever acting
         self.defaults = {"cap": cap, "gate": 0.0}  # rules a newly opened group gets (levers may tighten them)
 
-    def add(self, day: int, label: str = "", norms: float | None = None, cap: int | None = None) -> int:
+    def add(self, day: int, label: str = "", norms: float | None = None, cap: int | None = None,
+            how: str | None = None) -> int:
+        """Open a group; `how` it was opened (LAUNCH, OVERFLOW, BY_MEMBERS, a lever's key) defaults to `opener`."""
         g = self.n
         self.n += 1
         for name, fill in (("created", day), ("closed", NEVER), ("open", True), ("cap", cap or self.defaults["cap"]),
                            ("norms", self.norms0 if norms is None else norms), ("gate", self.defaults["gate"]),
-                           ("last_post", NEVER), ("activity", 0.0)):
+                           ("last_post", NEVER), ("activity", 0.0), ("size", 0), ("peak", 0)):
             arr = _grow(getattr(self, name), self.n, 0)
             arr[g] = fill
             setattr(self, name, arr)
         self.label.append(label)
+        self.how.append(how or self.opener)
         return g
+
+    def _resize(self, groups: np.ndarray, sign: int) -> None:
+        """Members joined (+1) or left (-1) `groups` (one entry per membership): update size and peak."""
+        if len(groups):
+            np.add.at(self.size, groups, sign)
+            if sign > 0:
+                self.peak[groups] = np.maximum(self.peak[groups], self.size[groups])
 
     def view(self, name: str) -> np.ndarray:
         return getattr(self, name)[: self.n]
@@ -97,10 +115,13 @@ class Memberships:
     novelty: np.ndarray = field(default_factory=lambda: np.zeros(0, float))  # what is still new to the member here (0-1)
     expectation: np.ndarray = field(default_factory=lambda: np.zeros(0, float))  # daily utility the member has come to expect
     acquaint: np.ndarray = field(default_factory=lambda: np.zeros(0, float))  # members known by exchanging replies (not friends)
+    id: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))  # this membership's row in Spells (records)
 
     COLUMNS = ("person", "group", "joined", "muted", "spammer", "satisfaction", "ties", "last_post", "posts",
-               "novelty", "expectation", "acquaint")
-    CARRIED = ("person", "satisfaction", "muted", "spammer", "last_post", "posts", "joined", "novelty", "expectation")  # kept by a move
+               "novelty", "expectation", "acquaint", "id")
+    # kept by a move (the member's state; `joined` stays the first join, for tenure); `posts` and the
+    # Spells records count this group only, so memberships.parquet rows add up to the people's totals
+    CARRIED = ("person", "satisfaction", "muted", "spammer", "last_post", "joined", "novelty", "expectation")
 
     def __len__(self) -> int:
         return len(self.person)
@@ -171,6 +192,28 @@ class Memberships:
         self._keep_key(key[keep])
 
 
+class Spells:
+    """Records of every membership ever, by Memberships.id (memberships.parquet): kept apart from the
+    membership columns so that a day's leaves move one extra column, not four. A move starts a new spell."""
+
+    def __init__(self) -> None:
+        self.n = 0
+        self.since = np.zeros(0, np.int32)  # day it began in its group (a join or a move)
+        self.how = np.zeros(0, np.int8)  # CHANNELS code it began by
+        self.ritual = np.zeros(0, np.int32)  # ritual messages written in it
+        self.active = np.zeros(0, np.int32)  # days with a conversation message in it
+
+    def start(self, k: int, day: int, how: int) -> np.ndarray:
+        """k new spells beginning on `day` by channel `how`: their ids."""
+        ids = np.arange(self.n, self.n + k, dtype=np.int32)
+        self.n += k
+        for name, fill in (("since", day), ("how", how), ("ritual", 0), ("active", 0)):
+            arr = _grow(getattr(self, name), self.n, 0)
+            arr[ids] = fill
+            setattr(self, name, arr)
+        return ids
+
+
 class Community:
     """People, groups and memberships, with the structural changes levers and behaviour use."""
 
@@ -182,6 +225,7 @@ class Community:
         self.network = network
         self.groups = Groups(norms, cap)
         self.members = Memberships()
+        self.spells = Spells()
         self.overflow = overflow
         # person columns
         self.joined = np.full(n, NEVER, np.int32)  # day first joined the community
@@ -195,8 +239,11 @@ class Community:
         self.first_replied = np.zeros(n, bool)  # that first post got a reply (Joyce & Kraut's newcomer effect)
         self.depth = np.zeros(n, np.int32)  # invitation depth (0 = came by a channel)
         self.root = np.full(n, -1, np.int64)  # first ancestor in the invitation tree
-        self.log: list[tuple[np.ndarray, ...]] = []  # (day, inviter, invitee, group, depth, channel)
+        self.active_days = np.zeros(n, np.int32)  # days with at least one conversation message, any group
+        self.log: list[tuple[np.ndarray, ...]] = []  # (day, inviter, invitee, group, depth, channel, item, generation)
         self.ended: list[dict[str, np.ndarray]] = []  # memberships that ended: who, where, when, why
+        self.forward_log: list[tuple] = []  # (day, person, group, reached) per day: one row per forward, items in order
+        self.items = 0  # forwards logged so far: the next forward's item id
         self.turned_away = 0
         self.entered = 0  # people who came into the community (first time or back), all days
         self.applied = self.refused = 0  # joiners who met an entry gate, and those it turned back
@@ -244,7 +291,7 @@ class Community:
             if len(room):
                 k = int(room[0])
             elif self.overflow == "new_group":
-                k = g.add(day, label=g.label[-1] if g.label else "")
+                k = g.add(day, label=g.label[-1] if g.label else "", how=OVERFLOW)
                 sizes = np.append(sizes, 0)
             else:
                 self.turned_away += len(rest)
@@ -257,8 +304,11 @@ class Community:
         return np.concatenate(placed), np.concatenate(to).astype(np.int64)
 
     def join(self, people: np.ndarray, groups: np.ndarray, day: int, channel: int,
-             inviter: np.ndarray | None = None) -> np.ndarray:
-        """Add memberships (people may already be in other groups); return their rows."""
+             inviter: np.ndarray | None = None, item: np.ndarray | None = None) -> np.ndarray:
+        """Add memberships (people may already be in other groups); return their rows.
+
+        `item`: the forward (Community.forwarded) that brought each invited joiner, -1 if none.
+        """
         people = np.asarray(people, np.int64)
         groups = np.asarray(groups, np.int64)
         _, once = np.unique(people * Memberships.KEY + groups, return_index=True)
@@ -267,6 +317,7 @@ class Community:
         fresh &= self.members.find(people, groups) < 0
         people, groups = people[fresh], groups[fresh]
         inviter = np.full(len(people), -1, np.int64) if inviter is None else np.asarray(inviter, np.int64)[fresh]
+        item = np.full(len(people), -1, np.int64) if item is None else np.asarray(item, np.int64)[fresh]
         if not len(people):
             return np.zeros(0, np.int64)
         n = len(people)
@@ -276,7 +327,10 @@ class Community:
             "satisfaction": np.full(n, self.newcomer["satisfaction"]), "ties": np.zeros(n, np.int32),
             "last_post": np.full(n, NEVER, np.int32), "posts": np.zeros(n, np.int32),
             "novelty": np.ones(n), "expectation": np.full(n, self.newcomer["expectation"]), "acquaint": np.zeros(n),
+            "id": self.spells.start(n, day, channel),
         })
+        self.groups._resize(groups, +1)
+        generation = np.where(inviter >= 0, self.depth[np.maximum(inviter, 0)] + 1, 0).astype(np.int32)  # before depths change
         # person columns: first arrival in the community
         first = self.joined[people] == NEVER
         newcomers = people[first]
@@ -288,9 +342,17 @@ class Community:
         self.left[people] = NEVER
         np.add.at(self.n_groups, people, 1)
         self.log.append((np.full(n, day, np.int32), inviter, people, groups,
-                         self.depth[people].copy(), np.full(n, channel, np.int8)))
+                         self.depth[people].copy(), np.full(n, channel, np.int8), item, generation))
         self._count_ties(rows, +1)
         return rows
+
+    def _end(self, rows: np.ndarray, day: int, why: np.ndarray) -> None:
+        """Log ended memberships (memberships.parquet rows with `left`) and take them off their groups' sizes."""
+        m = self.members
+        self.ended.append({"person": m.person[rows].copy(), "group": m.group[rows].copy(), "id": m.id[rows].copy(),
+                           "left": np.full(len(rows), day, np.int32), "why_left": why,
+                           "messages": m.posts[rows].copy(), "last_post": m.last_post[rows].copy()})
+        self.groups._resize(m.group[rows], -1)
 
     def leave(self, rows: np.ndarray, day: int, why: int | np.ndarray = UNHAPPY) -> np.ndarray:
         """End memberships (`why`: a WHY_LEFT code, one or per row); return the people who thereby left the community."""
@@ -302,10 +364,7 @@ class Community:
             why = np.full(len(rows), why, np.int8)
         if not len(rows):
             return rows
-        m = self.members
-        self.ended.append({"person": m.person[rows].copy(), "group": m.group[rows].copy(), "joined": m.joined[rows].copy(),
-                           "left": np.full(len(rows), day, np.int32), "why_left": why,
-                           "messages": m.posts[rows].copy(), "last_post": m.last_post[rows].copy()})
+        self._end(rows, day, why)
         self._count_ties(rows, -1)
         people = self.members.person[rows]
         np.subtract.at(self.n_groups, people, 1)
@@ -317,15 +376,19 @@ class Community:
     def move(self, rows: np.ndarray, to: np.ndarray, day: int) -> np.ndarray:
         """Move memberships to other groups (a split, a tier, a funnel stage); state carries over."""
         m = self.members
+        rows, to = np.asarray(rows, np.int64), np.asarray(to, np.int64)
         keep = {c: getattr(m, c)[rows].copy() for c in m.CARRIED}
+        self._end(rows, day, np.full(len(rows), MERGED, np.int8))  # the source membership ends as "moved"
         self._count_ties(rows, -1)
         m.remove(rows)
-        new = m.insert({**keep, "group": np.asarray(to, np.int64), "ties": np.zeros(len(rows), np.int32),
-                        "acquaint": np.zeros(len(rows))})  # acquaintances stay behind; friends are recounted
+        n = len(rows)
+        new = m.insert({**keep, "group": to, "ties": np.zeros(n, np.int32), "posts": np.zeros(n, np.int32), "acquaint": np.zeros(n),  # acquaintances stay behind
+                        "id": self.spells.start(n, day, MOVED)})
+        self.groups._resize(to, +1)
         self._count_ties(new, +1)
-        n = len(new)
-        self.log.append((np.full(n, day, np.int32), np.full(n, -1, np.int64), keep["person"], np.asarray(to, np.int64),
-                         self.depth[keep["person"]].copy(), np.full(n, MOVED, np.int8)))
+        self.log.append((np.full(n, day, np.int32), np.full(n, -1, np.int64), keep["person"], to,
+                         self.depth[keep["person"]].copy(), np.full(n, MOVED, np.int8),
+                         np.full(n, -1, np.int64), np.zeros(n, np.int32)))
         return new
 
     def dissolve(self, group: int, day: int) -> np.ndarray:
@@ -393,12 +456,43 @@ class Community:
     def group(self, g: int) -> dict:
         """One group: its columns and current size (a copy, not live state)."""
         gr = self.groups
-        return {"group": int(g), "label": gr.label[g], "size": int(np.count_nonzero(self.members.group == g)),
-                **{c: _plain(getattr(gr, c)[g]) for c in ("created", "closed", "open", "cap", "gate", "norms", "last_post", "activity")}}
+        return {"group": int(g), "label": gr.label[g], "how": gr.how[g], "size": int(np.count_nonzero(self.members.group == g)),
+                **{c: _plain(getattr(gr, c)[g]) for c in ("created", "closed", "open", "cap", "gate", "norms", "last_post", "activity", "peak")}}
 
-    # ---- the invitation log ----------------------------------------------------------------
+    # ---- the records: invitations, forwards, memberships ------------------------------------
     def invitations(self) -> dict[str, np.ndarray]:
-        names = ("day", "inviter", "invitee", "group", "depth", "channel")
+        names = ("day", "inviter", "invitee", "group", "depth", "channel", "item", "generation")
         if not self.log:
             return {k: np.zeros(0, np.int64) for k in names}
         return {k: np.concatenate([e[i] for e in self.log]) for i, k in enumerate(names)}
+
+    def forwarded(self, day: int, rows: np.ndarray, source: np.ndarray) -> np.ndarray:
+        """Log today's forwards, one per membership row in `rows` (behaviour.forward's `rows`), before
+        any membership changes; `source` is each exposure's position in `rows`. Returns each
+        exposure's item id (ids run on over the whole run)."""
+        m, n = self.members, len(rows)
+        self.forward_log.append((day, m.person[rows].astype(np.int32), m.group[rows].astype(np.int32),
+                                 np.bincount(source, minlength=n).astype(np.int32)))  # lean: a 1M-member year logs millions
+        self.items += n
+        return self.items - n + np.asarray(source, np.int64)
+
+    def forwards(self) -> dict[str, np.ndarray]:
+        """Every forward: day, person, group, item, reached (exposures it made: friends not yet in the community)."""
+        log = self.forward_log
+        if not log:
+            return {k: np.zeros(0, np.int64) for k in ("day", "person", "group", "item", "reached")}
+        return {"day": np.repeat(np.array([e[0] for e in log], np.int32), [len(e[1]) for e in log]),
+                "person": np.concatenate([e[1] for e in log]).astype(np.int64),
+                "group": np.concatenate([e[2] for e in log]).astype(np.int64),
+                "item": np.arange(self.items, dtype=np.int64), "reached": np.concatenate([e[3] for e in log])}
+
+    def memberships(self) -> dict[str, np.ndarray]:
+        """Every membership ever: those that ended (with `left`, `why_left`) then the current ones
+        (`left` and `why_left` -1). `joined` is the day the membership began in that group."""
+        m, sp = self.members, self.spells
+        n = len(m)
+        now = {"person": m.person, "group": m.group, "id": m.id, "left": np.full(n, -1, np.int32),
+               "why_left": np.full(n, -1, np.int8), "messages": m.posts, "last_post": m.last_post}
+        out = {k: np.concatenate([e[k] for e in self.ended] + [now[k]]) for k in now}
+        ids = out.pop("id")
+        return {**out, "joined": sp.since[ids], "how": sp.how[ids], "ritual": sp.ritual[ids], "active": sp.active[ids]}

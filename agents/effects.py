@@ -67,10 +67,7 @@ class Effects:
         for book in ("money", "hours"):
             if not all(np.isfinite(v) for v in getattr(self, book).values()):
                 return f"fx.{book} (fx.pay)"
-        for name in ("join_boost", "join_incentive"):
-            if not np.isfinite(getattr(self, name)):
-                return f"fx.{name}"
-        return None
+        return None if np.isfinite(self.join_gift) else "fx.join_gift"
 
     def fit(self, n_groups: int) -> None:
         """Groups opened during the day get neutral handles."""

@@ -17,7 +17,7 @@ from typing import Any
 import mesa
 import numpy as np
 
-from .community import Community
+from .community import BY_OPERATOR, Community
 from .effects import Effects
 from .strategies.base import own_stream
 from .world import World
@@ -39,17 +39,25 @@ class Operator(mesa.Agent):
         self.budget = float("inf")  # operator hours left today
         self.undone: dict[str, float] = {}  # hours of work left undone, per lever (and "groups")
         named: dict[str, int] = {}
-        for lever in levers:  # each lever draws from its own stream: adding one never shifts another
+        for lever in self._acting():  # each lever draws from its own stream: adding one never shifts another
             named[lever.key] = named.get(lever.key, 0) + 1
             lever.rng = own_stream(stream, lever.key, named[lever.key])
             lever.setup(self)
+
+    def _acting(self):
+        """The levers in turn; a group opened while one acts is recorded as opened by it (groups.parquet `how`)."""
+        groups = self.community.groups
+        for lever in self.levers:
+            groups.opener = getattr(lever, "key", "") or BY_OPERATOR
+            yield lever
+        groups.opener = BY_OPERATOR
 
     def _on(self, day: int):
         return [lv for lv in self.levers if getattr(lv, "trigger", None) is None or lv.trigger.fires(day, self.history)]
 
     def arrange(self, day: int) -> None:
         on = {id(lv) for lv in self._on(day)}
-        for lever in self.levers:  # on other days a lever may lift a standing rule (see strategies/base.py)
+        for lever in self._acting():  # on other days a lever may lift a standing rule (see strategies/base.py)
             if id(lever) in on:
                 lever.arrange(self, day)
             else:
@@ -59,7 +67,7 @@ class Operator(mesa.Agent):
         self._run_groups(fx)
         self._today = self._on(day)
         on = {id(lv) for lv in self._today}
-        for lever in self.levers:  # on other days what an earlier action left behind lingers
+        for lever in self._acting():  # on other days what an earlier action left behind lingers
             if id(lever) in on:
                 lever.last_fired = day
                 lever.act(self, day, fx)
@@ -97,7 +105,7 @@ class Operator(mesa.Agent):
         return done
 
     def settle(self, day: int, today: dict[str, Any]) -> None:
-        for lever in self.levers:
+        for lever in self._acting():
             lever.settle(self, day, today)
         self.history.append(today)
 

@@ -9,7 +9,7 @@ import mesa
 import numpy as np
 
 from agents import behaviour as rules
-from agents.community import INITIAL, INVITED, NEVER, OUTSIDE, Community
+from agents.community import INITIAL, INVITED, LAUNCH, NEVER, OUTSIDE, Community
 from agents.network import neighbours
 from agents.effects import Effects
 from agents.network import generate
@@ -64,7 +64,7 @@ class CommunityModel(mesa.Model):
         """Day 0: the initial groups, filled with people drawn like arrivals (by interest) or circles of friends."""
         c, g = self.community, self.world.groups
         for _ in range(g.initial):
-            c.groups.add(0)
+            c.groups.add(0, how=LAUNCH)
         n = min(g.initial * g.initial_members, c.people.size)
         if n:
             rng = self.rngs["launch"]
@@ -96,12 +96,14 @@ class CommunityModel(mesa.Model):
         return np.concatenate(order)[:n]
 
     # ---- one day ---------------------------------------------------------------------------
-    def _enter(self, people: np.ndarray, target: np.ndarray, inviter: np.ndarray, channel: int) -> np.ndarray:
+    def _enter(self, people: np.ndarray, target: np.ndarray, inviter: np.ndarray, channel: int,
+               item: np.ndarray | None = None) -> np.ndarray:
         c, r = self.community, self.rngs["arrivals"]
         ok = rules.admit(c, people, target, r)
         people, target, inviter = people[ok], target[ok], inviter[ok]
         at, groups = c.place(people, target, self.day)
-        return c.join(people[at], groups, self.day, channel, inviter=inviter[at])
+        item = None if item is None else item[ok][at]  # records: the forward behind each invited join
+        return c.join(people[at], groups, self.day, channel, inviter=inviter[at], item=item)
 
     def step(self) -> None:
         c, w, day = self.community, self.world, self.day
@@ -129,16 +131,17 @@ class CommunityModel(mesa.Model):
         rules.feel(c, w, reading)
         mutes, leaves, why, turns = rules.react(c, w, fx, reading, self.rngs["reacting"])
         exposures = rules.forward(c, w, fx, reading, self.rngs["spreading"])
+        exposures = (*exposures[:3], c.forwarded(day, exposures[4], exposures[3]))  # records: item id of each exposure
         rules.update_groups(c, w, fx, posts, sizes, day)
         today = self._measure(posts, reading, mutes, turns, sizes)
         group_row = self._group_row(posts, mutes, sizes) if self.record_groups else None
 
         left_groups = c.members.group[leaves]
         gone = np.concatenate([c.leave(leaves, day, why), rules.close_deserted(c, day)])
-        friend, group, inviter, exp_k, join_k = rules.invite(c, w, fx, exposures, self.rngs["spreading"])
+        friend, group, inviter, exp_k, join_k, item = rules.invite(c, w, fx, exposures, self.rngs["spreading"])
         self.exposed_by_k += exp_k
         self.joined_by_k += join_k
-        rows = self._enter(friend, group, inviter, INVITED)
+        rows = self._enter(friend, group, inviter, INVITED, item)
         joined_groups.append(c.members.group[rows])
         fx.fit(c.groups.n)
 
@@ -176,6 +179,12 @@ class CommunityModel(mesa.Model):
         c.last_post[spoke] = day
         m.last_post[said] = day
         m.posts += talk.astype(np.int32)
+        # records (memberships.parquet, people.parquet): active days and ritual messages
+        c.spells.active[m.id[said]] += 1
+        if len(spoke):
+            c.active_days[spoke[np.r_[True, spoke[1:] != spoke[:-1]]]] += 1  # spoke is sorted (rows sort by person)
+        if ritual := int(posts.ritual.sum()):
+            c.spells.ritual[m.id] += posts.ritual.astype(np.int32)  # ids are distinct
         present = c.n_groups > 0
         n_present = int(present.sum())
         n_members = max(n_present, 1)
@@ -192,7 +201,7 @@ class CommunityModel(mesa.Model):
             "messages": messages,
             "valuable": int(posts.valuable.sum()),
             "operator_posts": float(np.sum(posts.group_operator)),
-            "ritual": int(posts.ritual.sum()),
+            "ritual": ritual,
             "answered": int(np.count_nonzero(reading.replied)),  # rows that posted and got a reply
             "posted": len(said),  # rows that posted
             "spam": posts.spam_posted,

@@ -17,14 +17,14 @@ import numpy as np
 import pandas as pd
 
 from agents import strategies
-from agents.community import NEVER
+from agents.community import CHANNELS, NEVER, OUTSIDE, WHY_LEFT
 
 from . import __version__
 from .model import CommunityModel
 from .outcomes import measure
 from .scenario import Scenario
 
-GROUP_COLUMNS = ("size", "posters", "messages", "spam", "mutes", "joins", "leaves")
+GROUP_COLUMNS = ("size", "posters", "messages", "spam", "mutes", "joins", "leaves")  # group_days.parquet
 
 
 def rep_seed(seed: int, rep: int) -> int:
@@ -61,13 +61,18 @@ NOT_IN_RUN = {"replications", "outcomes", "description", "arms", "baseline"}
 
 @dataclass
 class RunResult:
+    """One run's tables (sim/store.py TABLES; columns in docs/scenarios.md, "Results")."""
+
     job: Job
     kpis: dict[str, float]
     daily: pd.DataFrame
-    groups: pd.DataFrame
+    group_days: pd.DataFrame  # per day per group with anyone in it: size, posters, messages ...
     invitations: pd.DataFrame
     joining: pd.DataFrame  # exposures and joins by friends inside (k)
     people: pd.DataFrame = field(default_factory=pd.DataFrame)  # who ever joined: first join, leave day, messages
+    groups: pd.DataFrame = field(default_factory=pd.DataFrame)  # every group ever opened, one row each
+    memberships: pd.DataFrame = field(default_factory=pd.DataFrame)  # every membership ever, one row each
+    forwards: pd.DataFrame = field(default_factory=pd.DataFrame)  # every forward (an item), one row each
 
 
 def jobs(arms: dict[str, Scenario], reps: int, seed: int, base_dir: Path | str | dict[str, Path | str] = ".",
@@ -89,11 +94,13 @@ def execute(job: Job) -> RunResult:
     model = CommunityModel(scenario.world, levers, seed=job.seed).run(scenario.days)
     tag = {"arm": job.arm, "rep": job.rep} if job.point is None else {"point": job.point, "arm": job.arm, "rep": job.rep}
     daily = pd.DataFrame(model.daily).assign(**tag)
-    groups = _group_table(model).assign(**tag)
+    group_days = _group_table(model).assign(**tag)
     inv = pd.DataFrame(model.community.invitations()).assign(**tag)
     k = np.arange(len(model.exposed_by_k))
     joining = pd.DataFrame({"friends_inside": k, "exposed": model.exposed_by_k, "joined": model.joined_by_k}).assign(**tag)
     people = _people_table(model).assign(**tag)
+    records = {name: table(model).assign(**tag) for name, table in
+               (("groups", _groups_once), ("memberships", _memberships_table), ("forwards", _forwards_table))}
     kpis = measure(model)
     op = model.operator
     for lever in op.levers:
@@ -103,7 +110,7 @@ def execute(job: Job) -> RunResult:
     kpis.update({f"undone.{k}": v for k, v in op.undone.items()})  # hours the team could not do, per lever
     kpis.update({f"arrivals.{ch.name}": int(n) for (ch, _, _), n in zip(model.channels, model.arrived)})
     release(model)
-    return RunResult(job, kpis, daily, groups, inv, joining, people)
+    return RunResult(job, kpis, daily, group_days, inv, joining, people, **records)
 
 
 def release(model: CommunityModel) -> None:
@@ -120,14 +127,73 @@ def release(model: CommunityModel) -> None:
 
 def _people_table(model: CommunityModel) -> pd.DataFrame:
     """One row per person who ever joined: first join day, day they left the community
-    (-1 if still a member at the end) and messages written; membership spells and the
-    Lorenz curve of the report are built from it."""
+    (-1 if still a member at the end), messages written, first and last conversation post
+    (null if none) and active days; membership spells and the Lorenz curve of the report are
+    built from it."""
     c = model.community
     who = np.flatnonzero(c.ever)
     left = c.left[who]
     return pd.DataFrame({"person": who.astype("int64"), "joined": c.joined[who].astype("int64"),
                          "left": np.where(left == NEVER, -1, left).astype("int64"),
-                         "messages": c.messages[who].astype("int64")})
+                         "messages": c.messages[who].astype("int64"),
+                         "first_post": _day_or_null(c.first_post[who]), "last_post": _day_or_null(c.last_post[who]),
+                         "active_days": c.active_days[who]})
+
+
+# ---- records: built from the community's NumPy columns and logs at the end (no loop over members) ----
+def _day_or_null(day: np.ndarray, valid: np.ndarray | None = None) -> pd.arrays.IntegerArray:
+    """Days as nullable int32: null where the thing never happened (NEVER, -1) or `valid` is False."""
+    day = np.asarray(day)
+    missing = day < 0 if valid is None else (day < 0) | ~valid
+    return pd.arrays.IntegerArray(day.astype(np.int32), missing)
+
+
+def _names(codes: np.ndarray, names: tuple[str, ...]) -> pd.Categorical:
+    """Codes as a categorical of all `names` (every run's part has the same dictionary); -1 is null."""
+    return pd.Categorical.from_codes(np.asarray(codes, np.int8), categories=list(names))
+
+
+def _groups_once(model: CommunityModel) -> pd.DataFrame:
+    """groups.parquet: every group ever opened, also once it is empty or closed."""
+    g = model.community.groups
+    n = g.n
+    return pd.DataFrame({"group": np.arange(n, dtype=np.int64), "label": g.label, "how": g.how,
+                         "opened": g.view("created").astype(np.int32), "closed": _day_or_null(g.view("closed")),
+                         "peak": g.view("peak").astype(np.int32), "size": g.view("size").astype(np.int32),
+                         "cap": g.view("cap").astype(np.int32)})
+
+
+def _memberships_table(model: CommunityModel) -> pd.DataFrame:
+    """memberships.parquet: every membership ever, sorted by (person, group, joined)."""
+    r = model.community.memberships()
+    order = np.lexsort((r["joined"], r["group"], r["person"]))
+    r = {k: v[order] for k, v in r.items()}
+    how = np.asarray(_names(r["how"], CHANNELS), object)
+    outside = r["how"] == OUTSIDE  # came by a channel: name which (world.arrivals.all())
+    channel = model.community.channel[r["person"][outside]]
+    how[outside] = np.asarray([ch.name for ch, _, _ in model.channels], object)[np.maximum(channel, 0)]
+    return pd.DataFrame({
+        "person": r["person"].astype(np.int64), "group": r["group"].astype(np.int64),
+        "joined": r["joined"].astype(np.int32), "left": _day_or_null(r["left"]),
+        "how": how.astype(str), "why_left": _names(r["why_left"], WHY_LEFT),
+        "messages": r["messages"].astype(np.int32), "ritual_messages": r["ritual"].astype(np.int32),
+        # a moved membership carries its member's last post: before it began here, it is not this group's
+        "last_post": _day_or_null(r["last_post"], r["last_post"] >= r["joined"]),
+        "days_active": r["active"].astype(np.int32),
+    })
+
+
+def _forwards_table(model: CommunityModel) -> pd.DataFrame:
+    """forwards.parquet: one row per forward; `joins` counts the invitations rows carrying its item."""
+    c = model.community
+    f = c.forwards()
+    inv = c.invitations()
+    item = inv["item"][inv["item"] >= 0]
+    return pd.DataFrame({"day": f["day"].astype(np.int32), "person": f["person"].astype(np.int64),
+                         "group": f["group"].astype(np.int64), "item": f["item"].astype(np.int64),
+                         "reached": f["reached"].astype(np.int32),
+                         "joins": np.bincount(item, minlength=c.items)[f["item"]].astype(np.int32) if len(f["item"]) else
+                         np.zeros(0, np.int32)})
 
 
 def _group_table(model: CommunityModel) -> pd.DataFrame:

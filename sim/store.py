@@ -6,7 +6,8 @@ Layout of a run directory (while running it is `<dir>.partial`, renamed when com
     scenario.resolved.yaml   the scenario as run (arms resolved)
     parts/<run_id>/*.parquet one folder per finished run, written atomically
     manifest.jsonl           one line per finished run: run_id, (point,) arm, rep, seed
-    runs.parquet daily.parquet groups.parquet invitations.parquet joining.parquet people.parquet summary.json
+    runs.parquet daily.parquet group_days.parquet invitations.parquet joining.parquet people.parquet
+    groups.parquet memberships.parquet forwards.parquet summary.json
 Ctrl-C or a dead worker loses only the runs in flight; `--resume` skips what the manifest holds.
 
 Folders are never shared: a new one is created exclusively (`mkdir` fails if the name
@@ -38,7 +39,7 @@ from .runner import Job, RunResult
 from .scenario import Problem, ScenarioError
 from .stats import proportion_ci
 
-TABLES = ("daily", "groups", "invitations", "joining", "people")
+TABLES = ("daily", "group_days", "invitations", "joining", "people", "groups", "memberships", "forwards")
 PARTIAL = ".partial"
 MARK = "qunsim.json"
 LOCK = ".lock"
@@ -296,8 +297,9 @@ def _read_many(paths: list[Path], chunk: int = 64) -> Iterator[pa.Table]:
 def _stream_concat(paths: list[Path], out: Path, batch_rows: int = 1_000_000) -> None:
     """Concatenate Parquet parts into one file in the given order, a batch at a time.
 
-    Each part is sorted by (day, group) where it has them; with parts in (point, arm, rep)
-    order that is the order a global stable sort would give. Schemas are unified (a column
+    Each part with a `day` column is sorted by (day, group) where it has them (the others,
+    e.g. memberships by person, keep their order); with parts in (point, arm, rep) order that
+    is the order a global stable sort would give. Schemas are unified (a column
     missing from a part is null there), so parts from different levers combine.
     """
     parts = [p for p in paths if p.exists() and pq.read_metadata(p).num_rows]
@@ -310,7 +312,7 @@ def _stream_concat(paths: list[Path], out: Path, batch_rows: int = 1_000_000) ->
     rows = 0
     with pq.ParquetWriter(tmp, schema) as writer:
         for t in _read_many(parts):
-            sort = [(c, "ascending") for c in ("day", "group") if c in t.column_names]
+            sort = [(c, "ascending") for c in ("day", "group") if c in t.column_names] if "day" in t.column_names else []
             if sort:
                 t = t.take(pc.sort_indices(t, sort_keys=sort))  # stable in Arrow
             for field in schema:

@@ -223,12 +223,12 @@ class Lever(Strategy):
 
 
 @pytest.mark.parametrize("body, report, expected", [
-    ("fx.post_boost = fx.post_boost * 4", "{}",
-     "12: AttributeError in act(): fx.post_boost is a handle to change in place (fx.post_boost *= 2, "
-     "fx.post_boost[groups] += 1), not to assign"),
-    ("fx.value_boost = 'lots'", "{}", "12: AttributeError in act(): fx.value_boost is a handle"),
-    ("fx.post_boost[:] = np.nan", "{}",
-     "11: act() put NaN or infinity into fx.post_boost — handles and costs take finite numbers"),
+    ("fx.person_utility = fx.person_utility * 4", "{}",
+     "12: AttributeError in act(): fx.person_utility is a handle to change in place (fx.person_utility *= 2, "
+     "fx.person_utility[groups] += 1), not to assign"),
+    ("fx.operator_posts = 'lots'", "{}", "12: AttributeError in act(): fx.operator_posts is a handle"),
+    ("fx.person_utility[:] = np.nan", "{}",
+     "11: act() put NaN or infinity into fx.person_utility — handles and costs take finite numbers"),
     ("fx.pay(self.key, money=float('inf'))", "{}", "11: act() put NaN or infinity into fx.money (fx.pay)"),
     ("pass", "'three'", "14: report() returned 'three' — return a dict of names to numbers, e.g. {'topics': 3}"),
     ("sys.exit(3)", "{}", "12: SystemExit in act(): 3"),

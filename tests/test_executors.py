@@ -28,7 +28,7 @@ arms:
     strategy:
       - dunbar_split: {threshold: 80}
 """
-TABLES = ("runs", "daily", "groups", "people")
+TABLES = ("runs", "daily", "group_days", "groups", "people", "memberships", "forwards", "invitations")
 
 
 @pytest.fixture(autouse=True)

@@ -56,8 +56,8 @@ def test_inputs_follow_the_schema(file: Path) -> None:
     assert got["arms.split.world.arrivals.per_day"].value == 6.0  # an arm's own world value, its own input
     threshold = got["arms.split.strategy.0.dunbar_split.threshold"]
     assert threshold.kind == "int" and threshold.value == 60 and threshold.low == 3
-    loss = got["arms.split.strategy.0.dunbar_split.loss"]  # a default the file does not write: still a knob
-    assert loss.kind == "float" and (loss.low, loss.high) == (0.0, 1.0)  # the schema's own range, kept
+    hours = got["arms.split.strategy.0.dunbar_split.hours_per_split"]  # a default the file does not write: still a knob
+    assert hours.kind == "float" and hours.low == 0.0  # the schema's own bound, kept
     assert got["arms.split.strategy.0.dunbar_split.method"].value == "tenure"
     assert "world.posting.spam_rate" not in got  # world parameters the file does not set: only on request
     assert "days" in got and "seed" in got
@@ -133,12 +133,12 @@ def test_settings_apply_like_set_and_reproduce(file: Path) -> None:
     start = Explorer(ex)
     for _ in range(5):
         start.step()
-    settings = {**start.settings, "world.groups.initial_members": 600, "arms.split.strategy.0.dunbar_split.threshold": 90}
+    settings = {**start.settings, "world.groups.initial_members": 450, "arms.split.strategy.0.dunbar_split.threshold": 90}
     moved = start.rerun(settings)
     assert moved.day == 5  # re-run to the day reached
-    assert moved.today().loc["members", "whole"] > start.today().loc["members", "whole"] + 300
-    assert ex.overrides(moved.settings) == ["world.groups.initial_members=600", "arms.split.strategy.0.dunbar_split.threshold=90"]
-    assert moved.command == (f"qunsim run {file} --set world.groups.initial_members=600 "
+    assert moved.today().loc["members", "whole"] > start.today().loc["members", "whole"] + 200
+    assert ex.overrides(moved.settings) == ["world.groups.initial_members=450", "arms.split.strategy.0.dunbar_split.threshold=90"]
+    assert moved.command == (f"qunsim run {file} --set world.groups.initial_members=450 "
                              "--set arms.split.strategy.0.dunbar_split.threshold=90")
     direct = load(file, overrides=ex.overrides(moved.settings))
     assert direct.arms["split"].strategy == moved.loaded.arms["split"].strategy
@@ -149,14 +149,14 @@ def test_settings_apply_like_set_and_reproduce(file: Path) -> None:
 
 def test_downloaded_yaml_is_the_file_with_the_settings(file: Path, tmp_path: Path) -> None:
     ex = Exploration(file)
-    settings = {**ex.defaults, "arms.split.strategy.0.dunbar_split.loss": 0.25, "days": 20}
+    settings = {**ex.defaults, "arms.split.strategy.0.dunbar_split.hours_per_split": 0.25, "days": 20}
     text = ex.yaml(settings)
     assert "a comment that must survive the download" in text
     out = tmp_path / "downloaded.yaml"
     out.write_text(text)
     again = load(out)
     assert again.scenario.days == 20
-    assert again.arms["split"].strategy[0]["dunbar_split"]["loss"] == 0.25
+    assert again.arms["split"].strategy[0]["dunbar_split"]["hours_per_split"] == 0.25
     assert again.arms["split"].strategy[0]["dunbar_split"]["threshold"] == 60
     assert ex.yaml(ex.defaults) == file.read_text()  # nothing changed: the file as it is
 

@@ -56,6 +56,10 @@ def test_every_day_keeps_the_books(over, seed):
         assert all(v >= 0 for k, v in day.items() if isinstance(v, (int, float)))
         assert (np.diff(c.members.key) > 0).all()
         assert (c.n_groups == np.bincount(c.members.person, minlength=c.people.size)).all()
+        # records: groups' sizes kept by joins, leaves and moves; the peak never below the size
+        assert (c.groups.view("size") == sizes).all() and (c.groups.view("peak") >= sizes).all()
+        assert (c.spells.active[c.members.id] <= day["day"] - c.spells.since[c.members.id] + 1).all()
+        assert len(np.unique(c.members.id)) == len(c.members)
     assert (c.members.ties == ties_by_brute_force(model)).all()
     k = measure(model)
     assert k["joined_total"] - k["left_total"] == k["members_final"]

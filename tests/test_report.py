@@ -160,7 +160,7 @@ def test_reproduce_section(two_arm_results: Path) -> None:
 
 def test_planning_section_uses_the_power_formula(two_arm_results: Path) -> None:
     r = load_results(two_arm_results)
-    p = analysis.plan(r.runs, r.groups, "cap_60", "one_big_group", "active_ratio_final")
+    p = analysis.plan(r.runs, r.group_days, "cap_60", "one_big_group", "active_ratio_final")
     doc = html.unescape(page(two_arm_results / "report.html"))
     part = doc[doc.index('id="planning"'):doc.index('id="reproduce"')]
     assert "80% power at 5% significance" in part
@@ -282,10 +282,10 @@ def test_figure_numbers_agree_with_the_run_kpis(two_arm_results: Path) -> None:
     for arm, curve in curves.items():
         assert analysis.gini_of_curve(grid, curve) == pytest.approx(runs.loc[arm, "message_gini"].mean(), abs=5e-3)
     # group sizes: shares of each arm and day sum to one
-    bands = analysis.size_bands(r.groups).groupby(["arm", "day"])["share"].sum()
+    bands = analysis.size_bands(r.group_days).groupby(["arm", "day"])["share"].sum()
     assert np.allclose(bands, 1.0)
     # group spells: groups alive at the end are censored, and as many as groups_alive_final
-    g = analysis.group_spells(r.groups, r.days, r.alive_window)
+    g = analysis.group_spells(r.group_days, r.days, r.alive_window)
     alive = (~g["event"]).groupby([g["arm"], g["rep"]]).sum()
     assert (alive.to_numpy() == runs.loc[alive.index, "groups_alive_final"].to_numpy()).all()
 

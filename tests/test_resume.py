@@ -14,7 +14,7 @@ from sim.cli import app
 from sim.executors import InProcess, Interrupted, Local
 from sim.runner import execute, jobs
 from sim.scenario import load
-from sim.store import Store, started
+from sim.store import TABLES, Store, started
 
 SCENARIO = """
 name: lossy
@@ -86,8 +86,8 @@ def test_a_failure_keeps_finished_runs_and_resume_completes_them(tmp_path, scena
     ids = [m["run_id"] for m in manifest(resumed)]
     assert len(ids) == len(set(ids)) == 10 and finished <= set(ids)
     fresh = api.run_scenario(scenario, workers=1, out=tmp_path / "fresh")
-    for t in ("runs", "daily"):
-        pd.testing.assert_frame_equal(pd.read_parquet(resumed / f"{t}.parquet"), pd.read_parquet(fresh / f"{t}.parquet"))
+    for t in ("runs", *TABLES):  # every table, the records included, as if never interrupted
+        pd.testing.assert_frame_equal(pd.read_parquet(resumed / f"{t}.parquet"), pd.read_parquet(fresh / f"{t}.parquet"), obj=t)
 
 
 def run_scenario_with(scenario, executor, out, **kw):

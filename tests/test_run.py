@@ -34,7 +34,8 @@ def test_run_writes_every_table_and_the_summary(tmp_path):
     out = tmp_path / "out"
     result = CliRunner().invoke(app, ["run", str(f), "--out", str(out), "--workers", "1", "--quiet", "--set", "days=15"])
     assert result.exit_code == 0, result.output
-    for name in ("scenario.resolved.yaml", "runs.parquet", "daily.parquet", "groups.parquet", "invitations.parquet", "summary.json"):
+    for name in ("scenario.resolved.yaml", "runs.parquet", "daily.parquet", "group_days.parquet", "groups.parquet", "invitations.parquet",
+                 "memberships.parquet", "forwards.parquet", "people.parquet", "joining.parquet", "summary.json"):
         assert (out / name).exists(), name
     assert not (tmp_path / "out.partial").exists()
     runs = pd.read_parquet(out / "runs.parquet")

@@ -19,6 +19,7 @@ from typing import Any
 import jinja2
 import markupsafe
 import pandas as pd
+import pyarrow.parquet as pq
 from ruamel.yaml import YAML
 
 from ..outcomes import BINARY, KPIS
@@ -38,7 +39,7 @@ class Results:
     scenario: dict[str, Any]
     runs: pd.DataFrame
     daily: pd.DataFrame
-    groups: pd.DataFrame
+    group_days: pd.DataFrame  # group_days.parquet: per day per group (size, messages ...)
     invitations: pd.DataFrame
     people: pd.DataFrame | None  # None in results written before people.parquet existed
     comparisons: list[dict[str, Any]] = field(default_factory=list)
@@ -73,6 +74,9 @@ class Results:
 
 def _table(directory: Path, name: str) -> pd.DataFrame | None:
     path = directory / f"{name}.parquet"
+    if name == "group_days" and not path.exists():  # results written before groups.parquet became one row per group
+        old = directory / "groups.parquet"
+        return pd.read_parquet(old) if old.exists() and "day" in pq.read_schema(old).names else None
     return pd.read_parquet(path) if path.exists() else None
 
 
@@ -85,11 +89,11 @@ def load_results(directory: str | Path) -> Results:
     summary = json.loads((d / "summary.json").read_text(encoding="utf-8"))
     scenario_file = d / "scenario.resolved.yaml"
     scenario = YAML(typ="safe").load(scenario_file.read_text(encoding="utf-8")) if scenario_file.exists() else {}
-    t = {name: _table(d, name) for name in ("runs", "daily", "groups", "invitations", "people")}
+    t = {name: _table(d, name) for name in ("runs", "daily", "group_days", "invitations", "people")}
     sweep = sweeps.load(d, summary)
     if sweep is not None:
         summary = _pool_worlds(summary, t)
-    r = Results(d, summary, scenario or {}, *(t[n] if t[n] is not None else pd.DataFrame() for n in ("runs", "daily", "groups", "invitations")),
+    r = Results(d, summary, scenario or {}, *(t[n] if t[n] is not None else pd.DataFrame() for n in ("runs", "daily", "group_days", "invitations")),
                 t["people"], sweep=sweep)
     r.comparisons = summary.get("comparisons") or []
     r.verdict = summary.get("verdict")
@@ -197,7 +201,7 @@ def planning(r: Results, w: Words) -> dict[str, Any] | None:
     for arm in r.arms:
         if arm == r.baseline:
             continue
-        p = analysis.plan(r.runs, r.groups, arm, r.baseline, r.primary)
+        p = analysis.plan(r.runs, r.group_days, arm, r.baseline, r.primary)
 
         def n(x: float) -> str:
             return w("plan_huge") if not math.isfinite(x) or x > 1e7 else f"{x:,.0f}"

@@ -157,11 +157,11 @@ def timeseries(r: "Results", w: Words) -> Figure:
 def group_sizes(r: "Results", w: Words) -> Figure:
     """Stacked share of memberships by group-size band over time, one panel per arm."""
     f = Figure("group_sizes", w("f_sizes"), w("c_sizes"))
-    if r.groups.empty:
+    if r.group_days.empty:
         f.note = w("not_available", why=w("no_groups"))
         return f
-    bands = analysis.size_bands(r.groups)
-    ends = analysis.groups_at_end(r.groups).set_index("arm")["groups"]
+    bands = analysis.size_bands(r.group_days)
+    ends = analysis.groups_at_end(r.group_days).set_index("arm")["groups"]
     names = analysis.band_names()
     used = [b for b in range(len(names)) if bands.loc[bands["band"] == b, "share"].max() > 0]  # only sizes that occur
     colours = dict(zip(range(len(names)), sns.color_palette("viridis_r", len(names))))
@@ -228,9 +228,9 @@ def survival_members(r: "Results", w: Words) -> Figure:
 def survival_groups(r: "Results", w: Words) -> Figure:
     """Kaplan-Meier: share of groups still alive t days after opening, per arm."""
     caption = w("c_surv_groups", window=r.alive_window)
-    if r.groups.empty:
+    if r.group_days.empty:
         return Figure("survival_groups", w("f_surv_groups"), caption, note=w("not_available", why=w("no_groups")))
-    spells = analysis.group_spells(r.groups, r.days, r.alive_window)
+    spells = analysis.group_spells(r.group_days, r.days, r.alive_window)
     return _km_plot(r, w, spells, "survival_groups", w("f_surv_groups"), caption, w("x_since_open"), w("y_still_alive"))
 
 
