@@ -114,17 +114,27 @@ def measure(messages: pd.DataFrame, memberships: pd.DataFrame, groups: pd.DataFr
 
 def _cascades(m: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Root and depth of each invited join, as the model keeps them: a person's depth and root
-    are set at their first join (from their inviter's, if invited), and never change."""
+    are set at their first join (from their inviter's, if invited and already there), and never change."""
     first = m.sort_values(["joined"], kind="stable").drop_duplicates("person")
+    joined = dict(zip(first["person"].tolist(), first["joined"].tolist()))
+    parent: dict[int, int] = {}
+    for person, how, inviter in zip(first["person"].tolist(), first["how"].tolist(), first["inviter"].tolist()):
+        ok = how == "invited" and inviter is not None and inviter is not pd.NA and inviter in joined and inviter != person
+        parent[person] = inviter if ok and joined[inviter] <= joined[person] else person
     root: dict[int, int] = {}
     depth: dict[int, int] = {}
-    for person, how, inviter in zip(first["person"].tolist(), first["how"].tolist(), first["inviter"].tolist()):
-        if how == "invited" and inviter is not None and inviter is not pd.NA and inviter in root:
-            root[person], depth[person] = root[inviter], depth[inviter] + 1
-        else:
-            root[person], depth[person] = person, 0
-    inv = m[m["how"] == "invited"]
-    persons = inv["person"].tolist()
+    for person in parent:
+        chain = [person]
+        while chain[-1] not in root and parent[chain[-1]] != chain[-1] and len(chain) <= len(parent):
+            chain.append(parent[chain[-1]])
+        top = chain[-1]
+        r, d = (root[top], depth[top]) if top in root else (top, 0)
+        for p in reversed(chain[:-1] if top in root or parent[top] == top else chain):
+            d += 1
+            root[p], depth[p] = r, d
+        if top not in root:
+            root[top], depth[top] = top, 0
+    persons = m.loc[m["how"] == "invited", "person"].tolist()
     if not persons:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     codes = {r: i for i, r in enumerate(dict.fromkeys(root[p] for p in persons))}

@@ -10,7 +10,8 @@ with `AM`/`PM`, `a.m.`/`p.m.`, `a. m.`/`p. m.` (Spanish) or `上午`/`下午`. A
 header continues the message above (multi-line messages).
 
 System lines (English): "X created group ...", "X added Y, Z and W", "Y joined using this
-group's invite link", "Y left", "X removed Y" are membership events; on iOS they come with
+group's invite link", "Y left", "X removed Y" are membership events (people the creator adds
+in the minute of creation are the group's first members, `launch`; later adds are `invited`); on iOS they come with
 the group's name as sender. Encryption notices, subject/icon/number changes are counted,
 not used. A media placeholder (`<Media omitted>`, `image omitted`, `<attached: ...>`) or a
 deleted message is a message its sender posted, of kind `media` / `deleted`.
@@ -32,7 +33,7 @@ import unicodedata
 import zipfile
 from pathlib import Path
 
-from .events import CREATED, INVITED, JOIN, LEAVE, LEFT, LINK, MESSAGE, REMOVED, Events, Group
+from .events import CREATED, INVITED, JOIN, LAUNCH, LEAVE, LEFT, LINK, MESSAGE, REMOVED, Events, Group
 from .problems import ImportProblem
 
 AMPM = r"(?:[AaPp]\.?\s?[Mm]\.?|上午|下午)"
@@ -161,6 +162,7 @@ def _hour(h: int, ampm: str | None) -> int:
 def _events(path: Path, heads, bodies, order, g: int, ev: Events, keep_text: bool, ios: bool) -> None:
     di, mi, yi = order
     chat_sender = None  # iOS: the group's own name, the sender of its system lines
+    creation = None  # (minute, creator) of "X created group"
     add = ev.add
     dates: dict[tuple, str] = {}
     for (n, f, lrm), body in zip(heads, bodies):
@@ -202,10 +204,13 @@ def _events(path: Path, heads, bodies, order, g: int, ev: Events, keep_text: boo
         what, m = hit
         if what == "created":
             ev.groups[g].created = True
-            add(g, time, _key(m["actor"]), JOIN, CREATED)
-        elif what == "added":
+            creation = (time[:16], _key(m["actor"]))
+            add(g, time, creation[1], JOIN, CREATED)
+        elif what == "added":  # the creator adding people in the minute of creation: the group's first members
+            actor = _key(m["actor"])
+            how = LAUNCH if creation == (time[:16], actor) else INVITED
             for name in _names(m["who"]):
-                add(g, time, _key(name), JOIN, INVITED, inviter=_key(m["actor"]))
+                add(g, time, _key(name), JOIN, how, inviter=actor)
         elif what == "link":
             add(g, time, _key(m["who"]), JOIN, LINK)
         elif what == "left":
