@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from .recorder import CHANNELS, Records, spells
+from .tables import MEMBERSHIPS
 
 FORMATS = ("telegram", "whatsapp", "csv")
 
@@ -71,7 +72,7 @@ def derive(d: Path, arm: str | None, rep: int) -> Records:
     ends = pd.DataFrame({"left": open_["left"], "person": open_["person"], "group": open_["group"], "moved": 0})
     msgs = _place_messages(people, joins, ends, groups, days)
     mem = spells(joins, ends, msgs)
-    return Records(mem.assign(arm=arm, rep=rep), msgs.assign(arm=arm, rep=rep), days)
+    return Records(mem.assign(arm=arm, rep=rep)[MEMBERSHIPS], msgs.assign(arm=arm, rep=rep), days)
 
 
 def _place_messages(people, joins, ends, groups, days: int) -> pd.DataFrame:

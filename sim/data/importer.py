@@ -94,7 +94,7 @@ def write(t: Tables, events: Events, files: list[Path], directory: Path, keep_te
     observed = {
         "kpis": kpis,
         "not_observed": list(NOT_OBSERVED),
-        "first_date": t.first_date, "last_date": str(np.datetime64(t.first_date) + max(t.days - 1, 0)), "days": t.days,
+        "first_date": t.first_date, "last_date": str(np.datetime64(t.first_date) + np.timedelta64(max(t.days - 1, 0), "D")), "days": t.days,
         "alive_window": ALIVE_WINDOW,
         "files": [{"file": Path(f).name, "format": detect(Path(f))} for f in files],
         "groups": len(t.groups), "people": int(t.memberships["person"].nunique()),

@@ -17,6 +17,8 @@ import pandas as pd
 
 from agents.community import INITIAL, INVITED, MOVED, OUTSIDE
 
+from .tables import MEMBERSHIPS
+
 CHANNELS = {INITIAL: "launch", OUTSIDE: "outside", INVITED: "invited", MOVED: "moved"}
 
 
@@ -61,7 +63,7 @@ def record(model, days: int, arm: str = "arm", rep: int = 0) -> Records:
     ends = pd.DataFrame(np.hstack(ended).T if ended else np.zeros((0, 4), np.int64), columns=["left", "person", "group", "moved"])
     msgs = pd.DataFrame(np.hstack(said).T if said else np.zeros((0, 4), np.int64), columns=["day", "person", "group", "count"])
     mem = spells(joins, ends, msgs)
-    return Records(mem.assign(arm=arm, rep=rep), msgs.assign(arm=arm, rep=rep), days)
+    return Records(mem.assign(arm=arm, rep=rep)[MEMBERSHIPS], msgs.assign(arm=arm, rep=rep), days)
 
 
 def spells(joins: pd.DataFrame, ends: pd.DataFrame, msgs: pd.DataFrame) -> pd.DataFrame:

@@ -21,6 +21,8 @@ from .events import JOIN, LAUNCH, LEAVE, MESSAGE, UNRECORDED, Events
 from .pseudonym import pseudonyms
 
 ARM, REP = "observed", 0
+MEMBERSHIPS = ["arm", "rep", "person", "group", "joined", "left", "how", "why_left", "messages", "ritual_messages",
+               "last_post", "days_active", "inviter"]  # issue 10's columns, then who added them (a pseudonym, or null)
 
 
 @dataclass
@@ -71,7 +73,7 @@ def build(ev: Events, key: str | None = None, keep_text: bool = False) -> Tables
     memberships["inviter"] = pd.array([inv_map.get(k) for k in inv_codes], dtype="Int64")
     for c in ("left", "last_post"):
         memberships[c] = pd.array(memberships[c].where(memberships[c] >= 0), dtype="Int64")
-    memberships = memberships.sort_values(["group", "joined", "person"], kind="stable").reset_index(drop=True)
+    memberships = memberships.sort_values(["group", "joined", "person"], kind="stable").reset_index(drop=True)[MEMBERSHIPS]
     days = int(day[-1]) + 1 if n else 0
     groups = _groups(ev, opened, seen, memberships, messages)
     return Tables(messages, memberships, groups, str(first), days)

@@ -58,7 +58,7 @@ def read(path: Path, events: Events, keep_text: bool) -> None:
     except UnicodeDecodeError as e:
         raise ImportProblem(path, _line_of(raw, e.start), "not UTF-8 text", "give the result.json Telegram Desktop wrote") from None
     except json.JSONDecodeError as e:
-        cut = e.pos >= len(raw.rstrip())
+        cut = e.pos >= len(raw.rstrip()) or not raw.rstrip().endswith(b"}")  # an export always ends its object
         raise ImportProblem(path, e.lineno, "the JSON ends early (truncated file?)" if cut else f"not valid JSON ({e.msg})",
                             "export the chat again with Telegram Desktop (Export chat history, format JSON)") from None
     chats = _chats(doc)
