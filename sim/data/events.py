@@ -67,5 +67,11 @@ class Events:
     def skip(self, what: str) -> None:
         self.ignored[what] = self.ignored.get(what, 0) + 1
 
+    def truncate(self, events: int, groups: int) -> None:
+        """Forget everything from event `events` and group `groups` on (a chat that is not a group)."""
+        for column in (self.group, self.time, self.person, self.event, self.how, self.inviter, self.length, self.text):
+            del column[events:]
+        del self.groups[groups:]
+
     def __len__(self) -> int:
         return len(self.event)

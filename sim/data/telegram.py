@@ -18,11 +18,11 @@ Personal chats, bots, saved messages and channels are not groups and are skipped
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from pathlib import Path
 
 from .events import CREATED, INVITED, JOIN, LAUNCH, LEAVE, LEFT, LINK, MESSAGE, REMOVED, Events, Group
+from .jsonstream import JSONProblem, Stream
 from .problems import ImportProblem
 
 GROUP_TYPES = ("private_group", "private_supergroup", "public_supergroup", "group", "supergroup")
@@ -47,54 +47,74 @@ def _compact(d: dict) -> dict | tuple:
     return d
 
 
-def _line_of(raw: bytes, pos: int) -> int:
-    return raw.count(b"\n", 0, pos) + 1
-
-
 def read(path: Path, events: Events, keep_text: bool) -> None:
-    raw = path.read_bytes()
+    """Walk result.json with a Stream: messages are decoded one at a time (jsonstream.py)."""
+    found = False
     try:
-        doc = json.loads(raw, object_hook=_compact)
-    except UnicodeDecodeError as e:
-        raise ImportProblem(path, _line_of(raw, e.start), "not UTF-8 text", "give the result.json Telegram Desktop wrote") from None
-    except json.JSONDecodeError as e:
-        cut = e.pos >= len(raw.rstrip()) or not raw.rstrip().endswith(b"}")  # an export always ends its object
-        raise ImportProblem(path, e.lineno, "the JSON ends early (truncated file?)" if cut else f"not valid JSON ({e.msg})",
-                            "export the chat again with Telegram Desktop (Export chat history, format JSON)") from None
-    chats = _chats(doc)
-    if chats is None:
+        with path.open("rb") as f:
+            s = Stream(f, object_hook=_compact)
+            top: dict = {}
+            for key in s.keys():
+                if key == "messages" and s.peek() == "[":  # one chat: its name, type and id came before
+                    found = True
+                    _chat(path, s, top, events, keep_text, streamed=True)
+                elif key in ("chats", "left_chats") and s.peek() == "{":
+                    for sub in s.keys():
+                        if sub == "list" and s.peek() == "[":
+                            for _ in s.items():
+                                found = True
+                                _chat(path, s, {}, events, keep_text, streamed=False)
+                        else:
+                            s.value()
+                else:
+                    top[key] = s.value()
+            if s.peek():
+                s.fail("text after the end of the export")
+    except JSONProblem as e:
+        raise ImportProblem(path, e.line, e.what, "export the chat again with Telegram Desktop (Export chat history, format JSON)") from None
+    except UnicodeDecodeError:
+        raise ImportProblem(path, None, "not UTF-8 text", "give the result.json Telegram Desktop wrote") from None
+    if not found:
         raise ImportProblem(path, 1, "not a Telegram export: no `messages` list and no `chats.list`",
                             "give the result.json written by Telegram Desktop's Export chat history (JSON)")
-    for chat in chats:
-        if chat.get("type", "private_group") not in GROUP_TYPES:
-            events.skip(f"telegram chat of type {chat.get('type')}")
-            continue
-        label = f"{path.name}#{chat.get('id', '')}"
-        g = events.add_group(Group(label, str(chat.get("name") or ""), path.name, "telegram"))
-        _read_chat(path, chat, g, events, keep_text, raw)
 
 
-def _chats(doc) -> list[dict] | None:
-    if isinstance(doc, dict) and isinstance(doc.get("messages"), list):
-        return [doc]
-    chats = doc.get("chats") if isinstance(doc, dict) else None
-    if isinstance(chats, dict) and isinstance(chats.get("list"), list):
-        return [c for c in chats["list"] if isinstance(c, dict) and isinstance(c.get("messages"), list)]
-    return None
+def _chat(path: Path, s: Stream, fields: dict, ev: Events, keep_text: bool, streamed: bool) -> None:
+    """One chat. Its `messages` go into `ev` as they are read; a chat that turns out not to be a
+    group (its type may come after its messages) is taken out again."""
+    start, n_groups = len(ev), len(ev.groups)
+    g = ev.add_group(Group("", "", path.name, "telegram"))
+    if streamed:
+        _messages(path, s, g, ev, keep_text)
+    elif s.peek() != "{":
+        s.value()
+    else:
+        for key in s.keys():
+            if key == "messages" and s.peek() == "[":
+                _messages(path, s, g, ev, keep_text)
+            else:
+                fields[key] = s.value()
+    kind = fields.get("type", "private_group")
+    if kind not in GROUP_TYPES:
+        ev.truncate(start, n_groups)
+        ev.skip(f"telegram chat of type {kind}")
+        return
+    ev.groups[g].key, ev.groups[g].name = f"{path.name}#{fields.get('id', g)}", str(fields.get("name") or "")
 
 
-def _read_chat(path: Path, chat: dict, g: int, ev: Events, keep_text: bool, raw: bytes) -> None:
+def _messages(path: Path, s: Stream, g: int, ev: Events, keep_text: bool) -> None:
     pairs: Counter = Counter()
-    for i, m in enumerate(chat["messages"]):
+    i = 0
+    for _ in s.items():
+        s.peek()
+        at = s.line()
+        m = s.value()
+        i += 1
         if not isinstance(m, tuple):
-            raise ImportProblem(path, None, f"message {i + 1} of chat {chat.get('name')!r} has no id, type or date",
-                                "give an unmodified Telegram Desktop export")
+            raise ImportProblem(path, at, f"message {i} has no id, type or date", "give an unmodified Telegram Desktop export")
         _, typ, date, pid, name, action, members, text, kind = m
         if not isinstance(date, str) or len(date) < 16 or date[4] != "-" or date[10] != "T":
-            at = raw.find(json.dumps(date).encode()) if isinstance(date, str) else -1
-            raise ImportProblem(path, _line_of(raw, at) if at >= 0 else None,
-                                f"message {i + 1} of chat {chat.get('name')!r}: unknown date format {date!r}",
-                                "Telegram Desktop writes dates as 2024-01-31T18:05:00")
+            raise ImportProblem(path, at, f"message {i}: unknown date format {date!r}", "Telegram Desktop writes dates as 2024-01-31T18:05:00")
         if pid and name:
             pairs[(name, pid)] += 1
         if typ == "message":
