@@ -30,22 +30,29 @@ class Stream:
         self.f = f
         self.dec = codecs.getincrementaldecoder("utf-8-sig")()
         self.buf, self.pos, self.lines, self.eof = "", 0, 0, False
+        self._lpos = self._lcount = 0  # newlines in buf[:_lpos], so line() counts only what is new
         self.decoder = json.JSONDecoder(object_hook=object_hook)
 
     # ---- the buffer ----------------------------------------------------------------------------
     def _fill(self, need: int = CHUNK) -> bool:
         if self.eof:
             return False
-        dropped = self.buf[: self.pos]
-        self.lines += dropped.count("\n")
+        self.lines += self._lcount + self.buf.count("\n", self._lpos, self.pos)
+        self._lpos = self._lcount = 0
         data = self.f.read(max(need, CHUNK))
         self.buf = self.buf[self.pos:] + self.dec.decode(data, final=not data)
         self.pos = 0
         self.eof = not data
         return True
 
-    def line(self, pos: int | None = None) -> int:
-        return self.lines + self.buf.count("\n", 0, self.pos if pos is None else pos) + 1
+    def line(self) -> int:
+        """The line the reader is on (counting only the text since the last call)."""
+        if self.pos >= self._lpos:
+            self._lcount += self.buf.count("\n", self._lpos, self.pos)
+        else:
+            self._lcount = self.buf.count("\n", 0, self.pos)
+        self._lpos = self.pos
+        return self.lines + self._lcount + 1
 
     def peek(self) -> str:
         """The next character that is not white space ('' at the end of the file)."""
