@@ -98,3 +98,12 @@ def test_plain_messages_agree_with_whatstk(tmp_path):
     ours = build(importer.read([f], keep_text=True), keep_text=True).messages
     assert [str(x) for x in theirs["date"]] == [str(x) for x in ours["time"]]
     assert list(theirs["message"]) == list(ours["text"])
+
+
+def test_the_zip_an_iphone_shares(tmp_path):
+    import zipfile
+
+    z = tmp_path / "WhatsApp Chat - Runners.zip"
+    with zipfile.ZipFile(z, "w") as f:
+        f.write(DATA / "wa_ios_12h.txt", "_chat.txt")
+    assert len(build(importer.read([z])).messages) == 3

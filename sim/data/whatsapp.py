@@ -31,6 +31,7 @@ from __future__ import annotations
 import re
 import unicodedata
 import zipfile
+from functools import lru_cache
 from pathlib import Path
 
 from .events import CREATED, INVITED, JOIN, LAUNCH, LEAVE, LEFT, LINK, MESSAGE, REMOVED, Events, Group
@@ -82,6 +83,7 @@ def _names(text: str) -> list[str]:
     return [p.strip() for p in parts if p.strip()]
 
 
+@lru_cache(maxsize=1 << 16)
 def _key(name: str) -> str:
     name = name.strip()
     if name.lower() == "you":  # "You added Bob", "Bob added you": the exporting phone's owner
