@@ -105,3 +105,16 @@ def test_cli_export_writes_files(tmp_path):
     bad = CliRunner().invoke(app, ["export", str(tmp_path), "--format", "signal"])
     assert bad.exit_code == 2 and "--format" in bad.output
     assert pd.read_parquet(tmp_path / "memberships.parquet")["arm"].iloc[0] == "arm"
+
+
+def test_memberships_alone_keep_each_spells_totals_and_last_post(run, tmp_path):
+    """Issue 10's memberships.parquet (no per-day messages): MAU, totals and retention stay exact."""
+    records, kpis, _ = run
+    records.memberships.to_parquet(tmp_path / "memberships.parquet")
+    again = export.run_records(tmp_path, "base")
+    merged = again.messages.groupby(["person", "group"])["count"].sum()
+    assert merged.sum() == records.messages["count"].sum()
+    out = importer.run(export.write(again, "csv", tmp_path / "e"), tmp_path / "i", report=False)
+    observed = json.loads((out / "observed.json").read_text())["kpis"]
+    for k in ("members_final", "joined_total", "mau_final", "messages_total", "message_gini", "retention_d30", "groups_alive_final"):
+        assert same(observed[k], kpis[k]), k

@@ -5,8 +5,10 @@ import: a run exported and imported again measures to the run's own KPIs
 (tests/test_export_roundtrip.py says which, and how exactly).
 
 What a run is made of comes from one function, `run_records`: a directory with
-`memberships.parquet` and `messages.parquet` (an import, or runs once they write
-memberships, issue 10) is read as it is; a run written today (people, invitations and the
+`memberships.parquet` and `messages.parquet` (an import, or a recorded run) is read as it
+is; with memberships only (issue 10's records: per-spell messages, last post and active
+days) each spell's messages are dealt over its active days by `spell_messages`, keeping
+those three exactly; a run written today (people, invitations and the
 per-group daily counts) is turned into memberships and per-person-day message counts by
 `derive`, which keeps each person's joins, leave day and message total exactly, and places
 their messages on the days their groups were talking (so daily posters are approximate).
@@ -50,6 +52,16 @@ def run_records(directory: str | Path, arm: str | None = None, rep: int = 0) -> 
         if mem.empty:
             raise ExportProblem(f"{d}: no memberships for arm {arm!r}, rep {rep}")
         return Records(mem.reset_index(drop=True), msgs.reset_index(drop=True), int(days))
+    if (d / "memberships.parquet").exists():  # issue 10's records: per-spell totals, no per-day messages
+        mem = pd.read_parquet(d / "memberships.parquet")
+        arm = arm or str(mem["arm"].iloc[0])
+        mem = mem[(mem["arm"] == arm) & (mem["rep"] == rep)].reset_index(drop=True)
+        if mem.empty:
+            raise ExportProblem(f"{d}: no memberships for arm {arm!r}, rep {rep}")
+        daily = d / "daily.parquet"
+        seen = max(int(mem[c].max()) for c in ("joined", "left", "last_post") if mem[c].notna().any())
+        days = int(pd.read_parquet(daily, columns=["day"])["day"].max()) + 1 if daily.exists() else seen + 1
+        return Records(mem, spell_messages(mem).assign(arm=arm, rep=rep), days)
     if not (d / "people.parquet").exists() or not (d / "invitations.parquet").exists():
         raise FileNotFoundError(f"{d}: no people.parquet / invitations.parquet — give a finished results directory or an import")
     return derive(d, arm, rep)
@@ -73,6 +85,26 @@ def derive(d: Path, arm: str | None, rep: int) -> Records:
     msgs = _place_messages(people, joins, ends, groups, days)
     mem = spells(joins, ends, msgs)
     return Records(mem.assign(arm=arm, rep=rep)[MEMBERSHIPS], msgs.assign(arm=arm, rep=rep), days)
+
+
+def spell_messages(mem: pd.DataFrame) -> pd.DataFrame:
+    """Per-day counts that keep each spell's `messages`, `last_post` and `days_active` exactly:
+    one day is the last post, the other active days are spread evenly before it, and the
+    messages are dealt over the active days (so MAU and every per-person total are exact)."""
+    rows = []
+    for person, group, joined, how, n, last, active in mem[["person", "group", "joined", "how", "messages", "last_post",
+                                                            "days_active"]].itertuples(index=False):
+        if not n or pd.isna(last):
+            continue
+        last, active = int(last), max(1, int(active))
+        first = min(int(joined) + (how == "invited"), last)
+        others = np.unique(np.linspace(first, last - 1, num=active - 1).round().astype(np.int64)) if active > 1 and last > first else []
+        days = np.append(others, last).astype(np.int64)
+        count = np.full(len(days), int(n) // len(days), np.int64)
+        count[: int(n) % len(days)] += 1
+        rows.append(np.stack([days, np.full(len(days), person), np.full(len(days), group), count]))
+    data = np.hstack(rows).T if rows else np.zeros((0, 4), np.int64)
+    return pd.DataFrame(data, columns=["day", "person", "group", "count"]).sort_values(["day", "person"], kind="stable").reset_index(drop=True)
 
 
 def _place_messages(people, joins, ends, groups, days: int) -> pd.DataFrame:
