@@ -107,3 +107,10 @@ def test_the_zip_an_iphone_shares(tmp_path):
     with zipfile.ZipFile(z, "w") as f:
         f.write(DATA / "wa_ios_12h.txt", "_chat.txt")
     assert len(build(importer.read([z])).messages) == 3
+
+
+def test_a_chat_of_notices_only_adds_no_group(tmp_path):
+    f = tmp_path / "quiet.txt"
+    f.write_text("12/08/2016, 16:20 - Messages and calls are end-to-end encrypted.\n")
+    t = build(importer.read([f, DATA / "events.csv"]))
+    assert list(t.groups["name"]) == ["Runners", "Cyclists"] and list(t.groups["group"]) == [0, 1]

@@ -21,7 +21,7 @@ from . import csvfile, telegram, whatsapp
 from .events import Events
 from .observed import ALIVE_WINDOW, NOT_OBSERVED, measure
 from .problems import ImportProblem
-from .pseudonym import DEFAULT_KEY, ENV, secret
+from .pseudonym import DEFAULT_KEY, ENV
 from .tables import Tables, build
 
 FORMATS = ("telegram", "whatsapp", "csv")
@@ -103,5 +103,4 @@ def write(t: Tables, events: Events, files: list[Path], directory: Path, keep_te
         "texts": "kept (--keep-text)" if keep_text else "dropped (length and kind kept)",
         "qunsim_version": __version__, "imported": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
     }
-    secret(key)  # validated above: the key itself is never written
     (directory / "observed.json").write_text(json.dumps(observed, indent=1, default=float, allow_nan=True), encoding="utf-8")

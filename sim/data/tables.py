@@ -50,12 +50,10 @@ def build(ev: Events, key: str | None = None, keep_text: bool = False) -> Tables
     inviter_keys = pd.Series(ev.inviter, dtype=object).iloc[order].to_numpy()
     how = pd.Series(ev.how, dtype=object).iloc[order].to_numpy()
 
-    n_groups = len(ev.groups)
-    opened = np.full(n_groups, -1, np.int64)
-    seen = np.zeros(n_groups, bool)
-    gi, first_at = np.unique(group, return_index=True)
-    opened[gi] = day[first_at]
-    seen[gi] = True
+    gi, first_at = np.unique(group, return_index=True)  # groups with no event at all (a chat of notices only) are left out
+    group = np.searchsorted(gi, group)
+    kept = [ev.groups[i] for i in gi]
+    opened = day[first_at]
 
     spells = _spells(day, group, codes, kind, how, inviter_keys, opened, len(keys))
     msg = kind == MESSAGE
@@ -75,7 +73,7 @@ def build(ev: Events, key: str | None = None, keep_text: bool = False) -> Tables
         memberships[c] = pd.array(memberships[c].where(memberships[c] >= 0), dtype="Int64")
     memberships = memberships.sort_values(["group", "joined", "person"], kind="stable").reset_index(drop=True)[MEMBERSHIPS]
     days = int(day[-1]) + 1 if n else 0
-    groups = _groups(ev, opened, seen, memberships, messages)
+    groups = _groups(kept, opened, memberships, messages)
     return Tables(messages, memberships, groups, str(first), days)
 
 
@@ -126,8 +124,8 @@ def _spells(day, group, person, kind, how, inviter, opened, n_people) -> dict:
     return out
 
 
-def _groups(ev: Events, opened, seen, memberships: pd.DataFrame, messages: pd.DataFrame) -> pd.DataFrame:
-    n = len(ev.groups)
+def _groups(kept: list, opened, memberships: pd.DataFrame, messages: pd.DataFrame) -> pd.DataFrame:
+    n = len(kept)
     m = memberships
     peak = np.zeros(n, np.int64)
     if len(m):
@@ -143,9 +141,9 @@ def _groups(ev: Events, opened, seen, memberships: pd.DataFrame, messages: pd.Da
     final = np.bincount(m.loc[m["left"].isna(), "group"].to_numpy(np.int64), minlength=n) if len(m) else np.zeros(n, np.int64)
     return pd.DataFrame({
         "arm": ARM, "rep": REP, "group": np.arange(n, dtype=np.int64),
-        "name": [g.name for g in ev.groups], "source": [g.source for g in ev.groups], "platform": [g.platform for g in ev.groups],
+        "name": [g.name for g in kept], "source": [g.source for g in kept], "platform": [g.platform for g in kept],
         "opened": opened, "closed": pd.array([None] * n, dtype="Int64"),
-        "how": ["created" if g.created else "launch" for g in ev.groups],
+        "how": ["created" if g.created else "launch" for g in kept],
         "peak": peak, "messages": count.astype(np.int64), "last_post": pd.array(np.where(last_post >= 0, last_post, -1), dtype="Int64").astype("Int64"),
         "members_final": final.astype(np.int64),
     }).assign(last_post=lambda t: t["last_post"].where(t["last_post"] >= 0))

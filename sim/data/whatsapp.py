@@ -29,7 +29,6 @@ GPL-3.0 (qunsim is MIT). It is kept as a test oracle for plain messages (tests/t
 from __future__ import annotations
 
 import re
-import unicodedata
 import zipfile
 from functools import lru_cache
 from pathlib import Path
@@ -230,7 +229,3 @@ def _system(line: str):
         if m:
             return what, m
     return None
-
-
-def normalise(text: str) -> str:  # for tests comparing with whatstk, which NFKC-normalises
-    return unicodedata.normalize("NFKC", text)
