@@ -2,7 +2,7 @@
 
     python benchmarks/run.py                 # everything (about 5 minutes on 2 cores)
     python benchmarks/run.py --quick         # sanity run, well under a minute (BENCH=quick make bench)
-    python benchmarks/run.py --only engines  # one section: engines, scaling, targets, experiments
+    python benchmarks/run.py --only engines  # one section: engines, scaling, targets, experiments, imports
     python benchmarks/run.py one --engine fast --people 100000 --days 365   # one figure, as JSON
 
 Every figure is taken in a fresh subprocess (`... one ...`, the command printed next to it),
@@ -174,6 +174,19 @@ def experiments(quick: bool) -> dict | None:
             "figures": figures[-1] if figures else None}
 
 
+def imports(quick: bool) -> dict | None:
+    """benchmarks/import_bench.py: `qunsim import` of a synthetic 1,000,000-message Telegram and WhatsApp export."""
+    script = HERE / "import_bench.py"
+    if not script.exists():
+        return None
+    env = dict(os.environ, BENCH="quick" if quick else "full")
+    t = time.perf_counter()
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, cwd=ROOT, env=env)
+    lines = (out.stdout + out.stderr).strip().splitlines()
+    return {"command": f"BENCH={env['BENCH']} python benchmarks/import_bench.py", "returncode": out.returncode,
+            "process_s": round(time.perf_counter() - t, 2), "figures": [json.loads(x[5:]) for x in lines if x.startswith("json:")]}
+
+
 # ---- the report --------------------------------------------------------------------------------
 def row(r: dict) -> str:
     return (f"| {r['engine']} | {r['people']:,} | {r['groups']:,} | {r['days']} | {r['build_s']:.2f} | {r['run_s']:.2f} | "
@@ -206,6 +219,19 @@ def report(res: dict) -> str:
         x = res["experiments"]
         lines += ["### Experiments (benchmarks/experiments_bench.py)", f"taken {res.get('taken', {}).get('experiments', '?')}", "",
                   "not present" if x is None else f"`{x['command']}` (exit {x['returncode']}, {x['process_s']} s)\n\n```\n{x['output']}\n```", ""]
+    if res.get("imports"):
+        x = res["imports"]
+        lines += ["### Import (benchmarks/import_bench.py: `qunsim import` of a synthetic export, report.html included)",
+                  f"taken {res.get('taken', {}).get('imports', '?')}", "",
+                  "| format | messages | files | MiB | people | groups | days | import s | CPU s | peak GiB | limit | met | command |",
+                  "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---|"]
+        for f in x["figures"]:
+            if "error" in f:
+                lines.append(f"| {f['format']} | {f['messages']:,} | error: {' '.join(f['error'])} |")
+                continue
+            lines.append(f"| {f['format']} | {f['messages']:,} | {f['files']} | {f['export_mib']} | {f['people']:,} | {f['groups']} | {f['days']} | "
+                         f"{f['import_s']} | {f['import_cpu_s']} | {f['peak_rss_gib']} | <= 60 s, <= 2 GiB | {'yes' if f['met'] else 'NO'} | `{f['command']}` |")
+        lines.append("")
     return "\n".join(lines)
 
 
@@ -220,7 +246,7 @@ def main(argv: list[str] | None = None) -> int:
     o.add_argument("--days", type=int, default=365)
     o.add_argument("--seed", type=int, default=1)
     ap.add_argument("--quick", action="store_true", default=os.environ.get("BENCH", "") == "quick")
-    ap.add_argument("--only", default="engines,scaling,targets,experiments")
+    ap.add_argument("--only", default="engines,scaling,targets,experiments,imports")
     ap.add_argument("--json", type=Path, default=HERE / "out" / "latest.json")
     ap.add_argument("--readme", action="store_true", help="also put the figures into benchmarks/README.md (between its figure markers)")
     a = ap.parse_args(argv)
@@ -229,12 +255,13 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     only = set(a.only.split(","))
     res: dict = {"machine": machine(), "quick": a.quick}
-    if only != {"engines", "scaling", "targets", "experiments"} and a.json.exists():  # a partial rerun keeps the other sections
+    if only != {"engines", "scaling", "targets", "experiments", "imports"} and a.json.exists():  # a partial rerun keeps the other sections
         res = {**json.loads(a.json.read_text()), **res}
     print(report(res), flush=True)
     taken = res.setdefault("taken", {})
     for name, take in (("engines", lambda: engines(a.quick)), ("scaling", lambda: scaling(a.quick)),
-                       ("targets", lambda: targets(res["scaling"], a.quick)), ("experiments", lambda: experiments(a.quick))):
+                       ("targets", lambda: targets(res["scaling"], a.quick)), ("experiments", lambda: experiments(a.quick)),
+                       ("imports", lambda: imports(a.quick))):
         if name in only or (name == "scaling" and "targets" in only):
             start = f"{time.strftime('%Y-%m-%d %H:%M')}, load average {os.getloadavg()[0]:.2f} at start"
             res[name] = take()

@@ -465,6 +465,63 @@ def report_command(
             typer.echo(f"report: {path}")  # plain: a path a terminal can click, never wrapped
 
 
+@app.command("import")
+def import_command(
+    files: Annotated[list[Path], typer.Argument(help="exports of one community's groups: Telegram result.json, WhatsApp .txt/.zip, event CSV")],
+    out_dir: Annotated[Optional[Path], typer.Option("--out", help="directory to write (default: results/import/<timestamp>/)")] = None,
+    keep_text: Annotated[bool, typer.Option("--keep-text", help="keep message texts (personal data; dropped by default, length and kind kept)")] = False,
+    key: Annotated[Optional[str], typer.Option("--key", help="secret for the pseudonymous person ids (default: $QUNSIM_PSEUDONYM_KEY, else a public default)")] = None,
+    date_order: Annotated[str, typer.Option("--date-order", help="WhatsApp dates: auto (scan the file), day-first or month-first")] = "auto",
+    no_report: Annotated[bool, typer.Option("--no-report", help="skip report.html")] = False,
+) -> None:
+    """Read chat exports into a run's tables, observed.json (the KPIs) and report.html. See docs/data.md."""
+    from datetime import datetime
+
+    from .data import importer
+    from .data.problems import ImportProblem
+
+    if date_order not in ("auto", "day-first", "month-first"):
+        fail([f"--date-order: {date_order!r} — use auto, day-first or month-first"])
+    target = out_dir or Path("results") / "import" / datetime.now().strftime("%Y%m%d-%H%M%S")
+    try:
+        directory = importer.run(list(files), target, keep_text=keep_text, key=key, date_order=date_order, report=not no_report)
+    except ImportProblem as e:
+        fail([e])
+    except FileExistsError as e:
+        fail([str(e)])
+    obs = json.loads((directory / "observed.json").read_text())
+    k = obs["kpis"]
+    out.print(f"{obs['groups']} group(s), {obs['people']:,} people, {k['messages_total']:,} messages over {obs['days']} days "
+              f"({obs['first_date']} to {obs['last_date']}); members_final {k['members_final']:,}, "
+              f"active_ratio_final {_fmt(k['active_ratio_final'])}, retention_d30 {_fmt(k['retention_d30'])}", highlight=False, soft_wrap=True)
+    typer.echo(f"written: {directory}")
+    if (directory / "report.html").exists():
+        typer.echo(f"report: {directory / 'report.html'}")
+
+
+@app.command("export")
+def export_command(
+    results: Annotated[Path, typer.Argument(help="a results directory (of run or compare) or an imported directory")],
+    fmt: Annotated[str, typer.Option("--format", help="telegram (result.json), whatsapp (.txt, one per group) or csv")] = "telegram",
+    out_dir: Annotated[Optional[Path], typer.Option("--out", help="directory to write the export into (default: RESULTS/export-FORMAT/)")] = None,
+    arm: Annotated[Optional[str], typer.Option("--arm", help="which arm (default: the first)")] = None,
+    rep: Annotated[int, typer.Option("--rep", help="which replication")] = 0,
+    start: Annotated[str, typer.Option("--start", help="the local date of day 0")] = "2024-01-01",
+) -> None:
+    """Write one simulated run out as a chat export (synthetic people, no real data), to share or to test `qunsim import`."""
+    from .data import export
+
+    if fmt not in export.FORMATS:
+        fail([f"--format: {fmt!r} — use one of {', '.join(export.FORMATS)}"])
+    try:
+        records = export.run_records(results, arm, rep)
+        paths = export.write(records, fmt, out_dir or results / f"export-{fmt}", start)
+    except (export.ExportProblem, FileNotFoundError, FileExistsError) as e:
+        fail([str(e)])
+    for p in paths:
+        typer.echo(f"written: {p}")
+
+
 @app.command()
 def explore(
     file: Annotated[Path, typer.Argument(help="the scenario YAML file to explore")],

@@ -85,21 +85,44 @@ def retention(joined: np.ndarray, left: np.ndarray, horizon: int, after: int) ->
 
 def lifespans(model: "CommunityModel") -> np.ndarray:
     g = model.community.groups
-    end = model.day - 1
-    window = model.world.groups.alive_window
-    last_alive = np.where(g.view("last_post") >= 0, np.minimum(g.view("last_post") + window - 1, end), g.view("created"))
-    last_alive = np.where(g.live, last_alive, np.minimum(last_alive, g.view("closed")))
-    return (last_alive - g.view("created") + 1).astype(float)
+    return group_lifespans(g.view("created"), g.view("last_post"), g.view("closed"), g.live, model.day - 1,
+                           model.world.groups.alive_window)
+
+
+def group_lifespans(created: np.ndarray, last_post: np.ndarray, closed: np.ndarray, live: np.ndarray, end: int,
+                    window: int) -> np.ndarray:
+    """Days from each group's opening to its last alive day (last post + window - 1, capped by
+    the end and by its closing); on arrays, so imported tables are measured the same way."""
+    last_alive = np.where(last_post >= 0, np.minimum(last_post + window - 1, end), created)
+    last_alive = np.where(live, last_alive, np.minimum(last_alive, closed))
+    return (last_alive - created + 1).astype(float)
+
+
+def top_share(messages: np.ndarray, per: int = 100) -> float:
+    """Share of all messages written by the top 1/`per` of people (at least one person)."""
+    top = np.sort(messages)[::-1][: max(1, len(messages) // per)]
+    return float(top.sum() / messages.sum()) if messages.sum() else 0.0
+
+
+def referral_share(day: np.ndarray, invited: np.ndarray, moved: np.ndarray) -> float:
+    """Joins after day 0 (moves between groups not counted) that came by a member's invitation."""
+    later = (day > 0) & ~moved
+    return float(np.mean(invited[later])) if later.any() else 0.0
+
+
+def cascade_sizes(root: np.ndarray, depth: np.ndarray) -> tuple[float, int]:
+    """Mean joiners per invitation tree and the longest chain, from each invited join's root and depth."""
+    if not len(root):
+        return 0.0, 0
+    sizes = np.bincount(root)
+    return float(sizes[sizes > 0].mean()), int(depth.max())
 
 
 def cascades(model: "CommunityModel") -> tuple[float, int]:
     c = model.community
     log = c.invitations()
     invited = log["invitee"][log["channel"] == INVITED]
-    if not len(invited):
-        return 0.0, 0
-    sizes = np.bincount(c.root[invited])
-    return float(sizes[sizes > 0].mean()), int(c.depth[invited].max())
+    return cascade_sizes(c.root[invited], c.depth[invited])
 
 
 def collapsed(daily: list[dict]) -> int:
@@ -122,11 +145,9 @@ def measure(model: "CommunityModel") -> dict[str, float]:
     mau = int(np.count_nonzero((c.n_groups > 0) & (c.last_post > days - 1 - MAU_WINDOW))) if d else 0
     ever = c.ever
     msgs = c.messages[ever]
-    top = np.sort(msgs)[::-1][: max(1, len(msgs) // 100)]
     total_msgs = sum(x["messages"] for x in d)
     spam = sum(x["spam"] for x in d)
     log = c.invitations()
-    later = (log["day"] > 0) & (log["channel"] != MOVED)
     size, depth = cascades(model)
     cost = model.operator.cost
     return {
@@ -147,8 +168,8 @@ def measure(model: "CommunityModel") -> dict[str, float]:
         "groups_alive_final": d[-1]["groups_alive"] if d else 0,
         "group_lifespan_median_days": float(np.median(lifespans(model))) if c.groups.n else 0.0,
         "message_gini": gini(msgs),
-        "top1pct_message_share": float(top.sum() / msgs.sum()) if msgs.sum() else 0.0,
-        "referral_join_share": float(np.mean(log["channel"][later] == INVITED)) if later.any() else 0.0,
+        "top1pct_message_share": top_share(msgs),
+        "referral_join_share": referral_share(log["day"], log["channel"] == INVITED, log["channel"] == MOVED),
         "cascade_size_mean": size,
         "cascade_depth_max": depth,
         "cost_total": cost,
