@@ -341,7 +341,10 @@ def invite(c: Community, w: World, fx: Effects, exposures, rng: np.random.Genera
     sp = w.spreading
     k, density = friends_in_community(c, friend)
     fit = np.minimum(2.0 * c.people.interest[friend], 2.0) + sp.gift_fit * fx.join_gift
-    p_join = sp.join_max * saturate(k, sp.join_k_scale) * (1 + sp.connect_bonus * density) * fit
+    # homophily: an invitation from someone like oneself (in interest) is likelier taken up, so
+    # members — KOLs, who forward most, above all — draw members like themselves
+    alike = 1 + sp.homophily * (1 - 2 * np.abs(c.people.interest[friend] - c.people.interest[inviter]))
+    p_join = sp.join_max * saturate(k, sp.join_k_scale) * (1 + sp.connect_bonus * density) * fit * alike
     joins = rng.random(len(friend)) < np.minimum(p_join, 1.0)
     kb = np.minimum(k, K_MAX)
     by_k = np.bincount(kb, minlength=K_MAX + 1), np.bincount(kb[joins], minlength=K_MAX + 1)

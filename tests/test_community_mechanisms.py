@@ -176,3 +176,20 @@ def test_work_beyond_the_operators_hours_is_left_undone():
     assert undone > 40 and measure(free)["operator_hours_undone"] == 0
     assert set(tight.operator.undone) >= {"moderation"}
     assert tight.operator.hours["groups"] + tight.operator.hours["moderation"] <= 2.0 * 40 + 1e-6
+
+
+def test_members_draw_people_like_themselves():
+    """Seeds 003/004: leader members attract members like themselves. With full homophily the
+    mean |interest gap| between inviter and invited joiner is smaller than with
+    `homophily: 0`, on the same seeds."""
+    def gap(h):
+        w = World.model_validate({"population": {"size": 5000}, "spreading": {"forward_rate": 0.03, "homophily": h}})
+        out = []
+        for s in range(3):
+            c = CommunityModel(w, seed=s).run(45).community
+            log = c.invitations()
+            inv = log["channel"] == 2
+            out.append(np.abs(c.people.interest[log["invitee"][inv]] - c.people.interest[log["inviter"][inv]]).mean())
+        return np.mean(out)
+
+    assert gap(1.0) < gap(0.0) - 0.01

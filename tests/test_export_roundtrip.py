@@ -77,10 +77,10 @@ def test_an_import_exports_and_imports_to_itself(run, tmp_path):
 
 
 def test_a_run_written_today_exports_with_its_totals(tmp_path):
-    """Runs without membership records: joins, leave days and message totals survive exactly."""
+    """Runs without membership records (written before them): joins, leave days and message totals survive exactly."""
     job = Job("base", 0, 11, {"name": "roundtrip", "days": DAYS, "world": world().model_dump(mode="json"), "strategy": []})
     result = execute(job)
-    for name in ("people", "invitations", "groups", "daily"):
+    for name in ("people", "invitations", "group_days", "daily"):  # a run without the membership records
         getattr(result, name).to_parquet(tmp_path / f"{name}.parquet")
     records = export.run_records(tmp_path)
     out = importer.run(export.write(records, "telegram", tmp_path / "e"), tmp_path / "i", report=False)

@@ -72,7 +72,8 @@ def derive(d: Path, arm: str | None, rep: int) -> Records:
     arm = arm or str(people["arm"].iloc[0])
     pick = lambda t: t[(t["arm"] == arm) & (t["rep"] == rep)]  # noqa: E731
     people, inv = pick(people), pick(pd.read_parquet(d / "invitations.parquet"))
-    groups = pick(pd.read_parquet(d / "groups.parquet"))
+    per_day = d / "group_days.parquet"  # the per-day group series (before the records: groups.parquet)
+    groups = pick(pd.read_parquet(per_day if per_day.exists() else d / "groups.parquet"))
     if people.empty:
         raise ExportProblem(f"{d}: no run with arm {arm!r}, rep {rep}")
     days = int(pick(pd.read_parquet(d / "daily.parquet"))["day"].max()) + 1

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from agents.community import INITIAL, INVITED, MOVED, OUTSIDE
+from agents.community import INITIAL, INVITED, MOVED, OUTSIDE, UNHAPPY
 
 from .tables import MEMBERSHIPS
 
@@ -41,10 +41,10 @@ def record(model, days: int, arm: str = "arm", rep: int = 0) -> Records:
         said.append(np.stack([np.full(len(rows), model.day), c.members.person[rows], c.members.group[rows], talk[rows]]))
         return measure(posts, *rest)
 
-    def on_leave(rows, day):
-        rows = np.unique(np.asarray(rows, np.int64))
-        ended.append(np.stack([np.full(len(rows), day), c.members.person[rows], c.members.group[rows], np.zeros(len(rows), np.int64)]))
-        return leave(rows, day)
+    def on_leave(rows, day, why=UNHAPPY):
+        ends = np.unique(np.asarray(rows, np.int64))
+        ended.append(np.stack([np.full(len(ends), day), c.members.person[ends], c.members.group[ends], np.zeros(len(ends), np.int64)]))
+        return leave(rows, day, why)
 
     def on_move(rows, to, day):
         rows = np.asarray(rows, np.int64)
