@@ -227,7 +227,7 @@ class Spreading(Params):
     join_k_scale: float = param(2.0, "friends", "friends in the community at which ~63% of join_max is reached (diminishing returns)", f"motivation: {BK} (shape only: rises with diminishing returns)", gt=0)
     connect_bonus: float = param(0.5, "x", "extra joining when the friends in the community know each other (their tie density)", f"motivation: {BK} (direction only)", ge=0)
     reward_forwarding: float = param(0.4, "x/currency", "extra forwarding per currency unit a member is paid for each friend who joins (1 + this x reward)", "motivation: seed 004 (裂变 rewards; no number)", ge=0)
-    homophily: float = param(0.5, "-", "how much likelier an invitation is taken up from someone of the same interest: x (1 + homophily x (1 - 2 |interest gap|))", "motivation: seed 003/004 (leaders draw members like themselves; no number)", ge=0, le=1)
+    homophily: float = param(0.0, "-", "how much likelier an invitation is taken up from someone of the same interest: x (1 + homophily x (1 - 2 |interest gap|)); 0 (off) until calibrated: at 0.5 the default world misses van Mierlo's next-9% share", "motivation: seed 003/004 (leaders draw members like themselves; no number)", ge=0, le=1)
     gift_fit: float = param(0.1, "fit/currency", "added to an invited friend's fit per currency unit of a joining gift, whatever their interest", ge=0)
 
 

@@ -39,7 +39,7 @@ days: 12
 seed: 3
 world:
   population: {size: 2000}
-  groups: {initial: 1, initial_members: 300}
+  groups: {initial: 1, initial_members: 300, cap: 2000}   # room for the slider's 1,200: a launch above the cap is refused
 arms:
   one_group:
     strategy: []
