@@ -2,10 +2,10 @@
 
 Mechanism. Seed 003/004: under ~50 members talk is spontaneous, ~150 is the stable limit
 (Dunbar's layers 5/15/50/150; Zhou, Sornette, Hill & Dunbar 2005), and in large groups
-veterans go quiet while the group serves newcomers' questions. In the model each member
-posts less as a group grows (bystanders) and overload makes people mute, so two smaller
-groups talk more per member — but each has fewer posts to read, and a friend invited
-into a smaller group knows fewer people there. How the group is cut matters, because
+veterans go quiet while the group serves newcomers' questions. In the model a member of
+a large group knows a smaller share of it (familiarity) and overload makes people mute,
+so two smaller groups talk more per member — but each has fewer posts to read and
+forward, and members who move leave their acquaintances behind. How the group is cut matters, because
 friends inside a group make people talk and stay (seed 000/002): `communities` keeps
 tie communities of the in-group network together (Louvain on groups up to
 `louvain_max` members, a reverse Cuthill-McKee order of the tie graph beyond), `tenure`

@@ -9,8 +9,9 @@ away (`turn_away`, a waiting list that never opens). Groups already above the ca
 their members; groups opened later get the cap too. On days the trigger does not fire,
 the world's cap and overflow rule apply again.
 
-Causal path: more, smaller groups -> fewer messages to read each (less overload, less
-bystanding) -> more members talk; with `turn_away`, fewer members.
+Causal path: more, smaller groups -> fewer messages to read each (less overload) and a
+larger share of the group each member knows (familiarity) -> more members talk; with
+`turn_away`, fewer members.
 
 Cost: none of its own; every group it makes the community open costs the world's setup
 and upkeep hours (world.economy), as any group does.
