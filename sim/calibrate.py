@@ -304,10 +304,12 @@ class _Generations(logging.Handler):
         if msg.startswith("t: "):
             self.state["generation"] = int(msg.split(",")[0].split()[1])
             self.state["epsilon"] = float(msg.split("eps:")[1].strip(" ."))
+            self.state["phase"] = "sampling"
         elif msg.startswith("Accepted:"):
             a, b = msg.split(":")[1].split("=")[0].split("/")
             self.state["simulations"] += int(b)
             self.state["accepted"] = int(a)
+            self.state["phase"] = "accepted"
         else:
             return
         self.tick(dict(self.state))
