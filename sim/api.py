@@ -16,7 +16,7 @@ from ruamel.yaml import YAML
 
 from . import __version__, stats
 from .executors import Executor, Interrupted, land, make
-from .runner import RunResult, jobs
+from .runner import RunResult, jobs as make_jobs
 from .scenario import Loaded, Problem, ScenarioError, _line, load, read
 from .store import Store, arm_summary
 
@@ -60,8 +60,11 @@ def run_scenario(source: str | Path | Loaded, *, reps: int | str | None = None, 
                  out: str | Path | None = None, resume: str | Path | None = None,
                  progress: Progress | None = None, command: str | None = None,
                  precision: float | None = None, max_reps: int | None = None,
-                 executor: str | Executor = "local", scheduler: Any = None) -> Path:
+                 executor: str | Executor = "local", scheduler: Any = None, robust: bool = False) -> Path:
     """Run every arm x replication of a scenario; return the finished results directory.
+
+    With `posterior: DIR` in the scenario, or `robust`, each replication runs in its own
+    sampled world (sim/uncertainty.py) and summary.json gains an `uncertainty` section.
 
     reps="auto" with `precision` adds replications until the 95% CI of the primary KPI's
     paired difference is narrower than +-precision (or `max_reps` is reached).
@@ -71,7 +74,7 @@ def run_scenario(source: str | Path | Loaded, *, reps: int | str | None = None, 
     base_dir = loaded.path.parent if loaded.path else Path.cwd()
     return _run(loaded, dict.fromkeys(loaded.arms, base_dir), reps=reps, precision=precision, max_reps=max_reps,
                 workers=workers, executor=executor, scheduler=scheduler, out=out, resume=resume,
-                progress=progress, command=command)
+                progress=progress, command=command, robust=robust)
 
 
 def compare(files: list[str | Path], *, reps: int | str | None = None, seed: int | None = None,
@@ -159,10 +162,16 @@ def _executor(executor: str | Executor, workers: int | None, scheduler: Any) -> 
 def _run(loaded: Loaded, dirs: dict[str, Path], *, reps: int | str | None, precision: float | None,
          max_reps: int | None, workers: int | None, executor: str | Executor, scheduler: Any,
          out: str | Path | None, resume: str | Path | None, progress: Progress | None,
-         command: str | None) -> Path:
+         command: str | None, robust: bool = False) -> Path:
     """The one run path of `run` and `compare`: land the runs, analyse them paired, finish the directory."""
     started = time.perf_counter()
     s = loaded.scenario
+    draws = _draws(loaded, robust)
+    world = s.world.model_dump(mode="json")
+
+    def jobs(arms, n, seed, dirs):  # every replication in its sampled world, when there is one
+        return make_jobs(arms, n, seed, dirs, draws=draws, base_world=world)
+
     arms = list(loaded.arms)
     adaptive = reps == "auto"
     if adaptive:
@@ -175,7 +184,7 @@ def _run(loaded: Loaded, dirs: dict[str, Path], *, reps: int | str | None, preci
         store = Store.resume(Path(resume)) if resume else Store(Path(out) if out else default_out(loaded))
         store.write_text("scenario.resolved.yaml", resolved_yaml(loaded))
         if adaptive:
-            n, meta = _adaptive(store, loaded, dirs, ex, precision, max_reps or MAX_REPS, progress)  # type: ignore[arg-type]
+            n, meta = _adaptive(store, loaded, dirs, ex, precision, max_reps or MAX_REPS, progress, jobs)  # type: ignore[arg-type]
         else:
             n = s.replications
             land(store, jobs(loaded.arms, n, s.seed, dirs), ex, progress)
@@ -186,6 +195,12 @@ def _run(loaded: Loaded, dirs: dict[str, Path], *, reps: int | str | None, preci
     runs = store.consolidate([j.run_id for j in todo])
     comparisons, verdict = stats.analyse(runs, arms, loaded.baseline, s.outcomes)
     per_arm = arm_summary(runs, arms)
+    if draws is not None:
+        from .uncertainty import assess
+
+        uncertainty = assess(runs, arms, verdict.get("winner"), s.outcomes.primary, draws.scales, draws.source)
+    else:
+        uncertainty = None
     if adaptive:
         store.write_text("scenario.resolved.yaml", resolved_yaml(loaded, replications=n))
     summary: dict[str, Any] = {
@@ -197,6 +212,7 @@ def _run(loaded: Loaded, dirs: dict[str, Path], *, reps: int | str | None, preci
         "collapse": stats.collapse_risk(per_arm),
         "comparisons": comparisons,
         "verdict": verdict,
+        **({"uncertainty": uncertainty} if uncertainty else {}),
         "meta": {
             "seed": s.seed,
             "replications": n,
@@ -213,6 +229,19 @@ def _run(loaded: Loaded, dirs: dict[str, Path], *, reps: int | str | None, preci
     }
     store.write_text("summary.json", json.dumps(summary, indent=2, allow_nan=True))
     return with_report(store.complete())
+
+
+def _draws(loaded: Loaded, robust: bool):
+    """Where each replication's world comes from: the scenario's posterior, --robust's ranges, or nowhere (None)."""
+    from . import uncertainty
+
+    s = loaded.scenario
+    if s.posterior is not None and robust:
+        raise ScenarioError([Problem("--robust", f"the scenario already draws its worlds from posterior {s.posterior} — "
+                                     "leave out --robust, or remove `posterior:` to draw from the plausible ranges")])
+    if s.posterior is not None:
+        return uncertainty.from_posterior(s.posterior, s.seed)
+    return uncertainty.plausible(s.seed) if robust else None
 
 
 def with_report(directory: Path) -> Path:
@@ -243,7 +272,7 @@ def _check_adaptive(precision: float | None, max_reps: int | None) -> None:
 
 
 def _adaptive(store: Store, loaded: Loaded, dirs: dict[str, Path], ex: Executor, precision: float,
-              max_reps: int, progress: Progress | None) -> tuple[int, dict[str, Any]]:
+              max_reps: int, progress: Progress | None, jobs=None) -> tuple[int, dict[str, Any]]:
     """Add replications (all arms at once) until the primary difference is precise enough.
 
     The next round's size is estimated from the current half-width (it shrinks like
@@ -251,6 +280,7 @@ def _adaptive(store: Store, loaded: Loaded, dirs: dict[str, Path], ex: Executor,
     number of workers, so where it runs cannot change where it stops.
     """
     s, arms = loaded.scenario, list(loaded.arms)
+    jobs = jobs or make_jobs
     n = min(ADAPTIVE_START, max_reps)
     rounds = 0
     while True:

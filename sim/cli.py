@@ -94,15 +94,21 @@ def run(
     out_dir: OutDir = None,
     resume: Resume = None,
     quiet: Quiet = False,
+    robust: Annotated[bool, typer.Option("--robust", help="each replication draws the assumed parameters from their plausible ranges "
+                                         "(docs/calibration.md); the verdict says in what share of those worlds the winner wins")] = False,
 ) -> None:
-    """Run every arm of a scenario on shared seeds and write the results directory."""
+    """Run every arm of a scenario on shared seeds and write the results directory.
+
+    With `posterior: DIR` in the file (a `qunsim calibrate` output) or --robust, every
+    replication runs in its own sampled world, shared by all arms.
+    """
     try:
         loaded = load(file)  # validate the file first so errors name its lines
     except ScenarioError as e:
         fail(e.problems)
     directory = _launch("run", run_scenario, file, loaded.scenario.outcomes.primary, quiet, reps=_reps(reps), seed=seed,
                         days=days, sets=set_, precision=precision, max_reps=max_reps, workers=workers, executor=executor,
-                        scheduler=scheduler, out=out_dir, resume=resume)
+                        scheduler=scheduler, out=out_dir, resume=resume, **({"robust": True} if robust else {}))
     _report(directory)
 
 
@@ -282,6 +288,9 @@ def _comparisons(summary: dict) -> None:
         out.print(t)
     if verdict.get("sentence"):
         out.print(verdict["sentence"], highlight=False)
+    uncertainty = summary.get("uncertainty") or {}
+    if uncertainty.get("sentence"):
+        out.print(uncertainty["sentence"], highlight=False, soft_wrap=True)
 
 
 def _sweep_report(directory: Path) -> None:
@@ -336,7 +345,9 @@ def _command(name: str, *args, **options) -> str:
     parts = ["qunsim", name, *map(str, args)]
     for key, value in options.items():
         for v in value if isinstance(value, list) else [value]:
-            if v is not None:
+            if v is True:
+                parts.append(f"--{key.replace('_', '-')}")
+            elif v is not None and v is not False:
                 parts += [f"--{key.replace('_', '-')}", str(v)]
     return " ".join(shlex.quote(p) for p in parts)
 
