@@ -64,6 +64,7 @@ def test_posterior_draws_are_shared_by_arms_recorded_and_independent_of_workers(
     u = summary["uncertainty"]
     assert u["source"].startswith("posterior") and u["worlds"] == 4 and 0 <= u["share"] <= 1
     assert u["sentence"].startswith(u["arm"])
+    assert u["sentence"] in (one / "report.md").read_text()  # the report says it under the verdict
 
 
 def test_a_bad_posterior_is_a_line_in_the_scenario(tmp_path):
