@@ -87,7 +87,8 @@ class CalibrationFile(Params):
     name: str = Field(description="short name; results go to results/calibrations/<name>/", pattern=r"^[\w.-]+$")
     description: str = Field("", description="what is being fitted, in plain words")
     scenario: Path = Field(description="the scenario (world and strategy) the data were produced under; its baseline arm is simulated")
-    data: Path = Field(description="a `qunsim import` directory or a qunsim results directory (its baseline arm, replication 0)")
+    data: Path | None = Field(None, description="a `qunsim import` directory or a qunsim results directory (its baseline arm, replication 0)")
+    targets: dict[str, float] | None = Field(None, description="instead of data: observed values of statistics, e.g. published figures (needs days)")
     days: int | None = Field(None, ge=1, le=3650, description="days compared (default: the span of the data)")
     parameters: dict[str, Prior] = Field(description="world parameters to fit, each with its prior: world.PATH: {low, high, scale}")
     statistics: Literal["default"] | list[str] = Field("default", description="`default` or a list of statistic names (qunsim calibrate --help)")
@@ -113,8 +114,30 @@ class CalibrationFile(Params):
                 raise ValueError("name at least one statistic, or say `default`")
         return v
 
+    @field_validator("targets")
+    @classmethod
+    def _known_targets(cls, v: dict[str, float] | None) -> dict[str, float] | None:
+        if v is not None:
+            bad = [k for k in v if k not in statistics.DEFINITIONS or k.endswith("_weekly")]
+            if bad:
+                allowed = [k for k in statistics.DEFINITIONS if not k.endswith("_weekly")]
+                raise ValueError(f"unknown target statistic {bad[0]!r}; {did_you_mean(bad[0], allowed)}targets can be: {', '.join(allowed)}")
+            if not v:
+                raise ValueError("name at least one target statistic")
+        return v
+
+    @model_validator(mode="after")
+    def _data_or_targets(self) -> "CalibrationFile":
+        if (self.data is None) == (self.targets is None):
+            raise ValueError("give either `data:` (a directory of observed logs or results) or `targets:` (statistic values), not both or neither")
+        if self.targets is not None and self.days is None:
+            raise ValueError("`targets:` need `days:` — the span the target figures describe")
+        return self
+
     @property
     def statistic_names(self) -> list[str]:
+        if self.targets is not None:
+            return list(self.targets)
         return statistics.DEFAULT if self.statistics == "default" else list(self.statistics)
 
 
@@ -166,7 +189,7 @@ def load_calibration(path: str | Path | None = None, data: dict[str, Any] | None
             problems.append(Problem(where("parameters", key), f"{key!r} is not a numeric world parameter — "
                                     f"{did_you_mean(key, NUMERIC)}see `qunsim params` for the paths (world.SECTION.NAME)"))
     scenario_path = spec.scenario if spec.scenario.is_absolute() else base / spec.scenario
-    data_path = spec.data if spec.data.is_absolute() else base / spec.data
+    data_path = None if spec.data is None else spec.data if spec.data.is_absolute() else base / spec.data
     try:
         loaded = load(scenario_path)
     except ScenarioError as e:
@@ -186,7 +209,9 @@ def load_calibration(path: str | Path | None = None, data: dict[str, Any] | None
                 problems.append(Problem(where("parameters", key), f"{key} = {end} is outside what the model allows: {msg}"))
                 break
     observed, days = {}, spec.days or 0
-    if not data_path.exists():
+    if data_path is None:
+        observed = dict(spec.targets or {})
+    elif not data_path.exists():
         problems.append(Problem(where("data"), f"no such directory {str(data_path)!r} — give a `qunsim import` "
                                 "directory or a qunsim results directory, relative to this file"))
     else:
@@ -196,7 +221,7 @@ def load_calibration(path: str | Path | None = None, data: dict[str, Any] | None
             problems.append(Problem(where("data"), str(e)))
     if problems:
         raise ScenarioError(problems)
-    spec = spec.model_copy(update={"scenario": scenario_path.resolve(), "data": data_path.resolve()})
+    spec = spec.model_copy(update={"scenario": scenario_path.resolve(), "data": data_path.resolve() if data_path else None})
     return Calibration(spec, Path(path) if path is not None else None, world, arm.model_dump(mode="json")["strategy"],
                        str(scenario_path.parent.resolve()), days, observed, raw)
 
@@ -357,8 +382,9 @@ def fit(cal: Calibration, out: Path, *, workers: int | None = None, executor: st
     logger.setLevel(logging.INFO)
     started = time.perf_counter()
     try:
-        abc.run(max_total_nr_simulations=spec.budget.simulations, max_nr_populations=max(spec.budget.generations - done, 0) or 1,
-                min_acceptance_rate=spec.budget.min_acceptance)
+        if spec.budget.generations > done and history.total_nr_simulations < spec.budget.simulations:
+            abc.run(max_total_nr_simulations=spec.budget.simulations, max_nr_populations=spec.budget.generations - done,
+                    min_acceptance_rate=spec.budget.min_acceptance)
     except KeyboardInterrupt:
         raise Stopped(out, pyabc.History(db).max_t + 1, command) from None
     finally:

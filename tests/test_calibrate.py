@@ -24,6 +24,7 @@ from sim.model import CommunityModel
 from sim.runner import rep_seed
 from sim.scenario import ScenarioError, load
 
+ROOT = Path(__file__).resolve().parents[1]
 TRUTH = {"world.arrivals.per_day": 8.0, "world.population.sociability_median": 0.012}
 WORLD = """name: small
 days: 21
@@ -102,6 +103,23 @@ def test_file_problems_name_their_lines(observed):
     assert any(line.startswith(f"{path}:5:") and "per_day" in line for line in lines), lines
     assert any(line.startswith(f"{path}:6:") and "patience_median = -3" in line for line in lines), lines
     assert any(line.startswith(f"{path}:3:") and "no such directory" in line for line in lines), lines
+
+
+def test_targets_stand_in_for_data_and_are_checked(observed):
+    """Published figures as targets (calibration/published.yaml): statistic names checked, days required."""
+    path = observed / "targets.yaml"
+    path.write_text("name: t\nscenario: world.yaml\ndays: 21\nparameters:\n  world.arrivals.per_day: {low: 1, high: 20}\n"
+                    "targets: {top1_share: 0.747, ever_posted_share: 0.25}\n")
+    cal = load_calibration(path)
+    assert cal.observed == {"top1_share": 0.747, "ever_posted_share": 0.25} and cal.days == 21
+    assert cal.spec.statistic_names == ["top1_share", "ever_posted_share"]
+    path.write_text("name: t\nscenario: world.yaml\ndata: obs\nparameters:\n  world.arrivals.per_day: {low: 1, high: 20}\n"
+                    "targets: {top_share: 0.7}\n")
+    with pytest.raises(ScenarioError) as e:
+        load_calibration(path)
+    lines = [str(p) for p in e.value.problems]
+    assert any(line.startswith(f"{path}:6:") and "top1_share" in line for line in lines), lines
+    assert load_calibration(ROOT / "calibration" / "published.yaml").days == 90  # the repo's own file is valid
 
 
 def test_cli_exits_2_without_traceback_on_a_bad_file(observed):
