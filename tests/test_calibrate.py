@@ -184,6 +184,20 @@ def test_ctrl_c_keeps_the_finished_generations_and_resume_completes(observed):
 
 
 @pytest.mark.slow
+def test_a_fit_runs_on_a_dask_cluster(observed):
+    """The dask sampler reaches the same code: a tiny fit on a local cluster writes a posterior
+    (slow: starting a cluster and its workers takes longer than the fit)."""
+    import distributed
+
+    path = calibration_file(observed, "dask", "{simulations: 60, particles: 10, generations: 1, predictive: 0}")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        out = fit(load_calibration(path), observed / "dask_out", executor="dask", scheduler=cluster.scheduler_address)
+    post = _posterior(out)
+    assert len(post) == 10 and post["weight"].sum() == pytest.approx(1)
+    assert json.loads((out / "calibration.json").read_text())["executor"] == "dask"
+
+
+@pytest.mark.slow
 def test_four_parameters_are_recovered_on_two_workers(observed):
     """More parameters, a bigger budget, pyabc's multicore sampler (not bit-reproducible, so
     the truths sit well inside the priors and the budget is generous)."""
