@@ -270,5 +270,7 @@ def from_directory(directory: Path, names: list[str] | None = None, days: int | 
     else:
         raise FileNotFoundError(f"{directory}: neither a `qunsim import` directory (memberships.parquet) "
                                 "nor a qunsim results directory (people.parquet)")
+    if days is not None and days > span:
+        raise ValueError(f"days: {days} is longer than the data ({span} days in {directory}) — give at most {span}, or leave days out")
     days = days or span
     return compute(daily, people, groups, days, names), days
