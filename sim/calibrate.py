@@ -517,8 +517,9 @@ def summarise(cal: Calibration, posterior: pd.DataFrame, check: dict[str, Any]) 
         a, b = prior.bounds
         width = (prior.to_unit(hi) - prior.to_unit(lo)) / (b - a)  # share of the prior's (log) range the 90% interval spans
         verdict = "pinned down" if width <= 0.35 else "narrowed" if width <= 0.75 else "not pinned down"
+        edge = ("low" if (prior.to_unit(lo) - a) / (b - a) < 0.03 else "high" if (b - prior.to_unit(hi)) / (b - a) < 0.03 else None)
         params[path] = {"median": med, "q05": lo, "q95": hi, "prior_low": prior.low, "prior_high": prior.high,
-                        "scale": prior.scale, "interval_share_of_prior": width, "verdict": verdict}
+                        "scale": prior.scale, "interval_share_of_prior": width, "verdict": verdict, "at_prior_edge": edge}
         name = path.removeprefix("world.")
         if verdict == "pinned down":
             sentences.append(f"The data pin down {name}: between {_g(lo)} and {_g(hi)} (90%), median {_g(med)}, "
@@ -529,6 +530,10 @@ def summarise(cal: Calibration, posterior: pd.DataFrame, check: dict[str, Any]) 
         else:
             sentences.append(f"The data say little about {name}: its 90% interval {_g(lo)}-{_g(hi)} spans most of the prior "
                              f"({_g(prior.low)}-{_g(prior.high)}); a verdict that depends on it should be checked over that range.")
+        if edge:
+            sentences.append(f"The posterior of {name} presses against the {edge} end of its prior "
+                             f"({_g(prior.low if edge == 'low' else prior.high)}): the data want a value beyond it — widen the "
+                             "prior if the model allows, or read it as a sign that another mechanism is missing.")
     stats = check.get("statistics", {})
     if stats:
         failed = [k for k, v in stats.items() if not v["pass"]]
