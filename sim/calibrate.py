@@ -76,7 +76,7 @@ class Prior(Params):
 class Budget(Params):
     """How much simulation the fit may spend, and when it may stop early."""
 
-    simulations: int = Field(20_000, ge=10, description="most simulations in all (an upper bound)")
+    simulations: int = Field(20_000, ge=10, description="most simulations in all, checked between generations (the last one may overshoot)")
     particles: int = Field(200, ge=10, le=100_000, description="accepted parameter vectors per generation (the posterior sample size)")
     generations: int = Field(10, ge=1, le=100, description="most generations (rounds of tightening)")
     min_acceptance: float = Field(0.02, ge=0, le=1, description="stop once fewer than this share of simulations is accepted: the posterior is no longer getting sharper at a fair price")
