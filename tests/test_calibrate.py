@@ -199,8 +199,10 @@ def test_a_fit_runs_on_a_dask_cluster(observed):
 
 @pytest.mark.slow
 def test_four_parameters_are_recovered_on_two_workers(observed):
-    """More parameters, a bigger budget, pyabc's multicore sampler (not bit-reproducible, so
-    the truths sit well inside the priors and the budget is generous)."""
+    """Four parameters, pyabc's multicore sampler (not bit-reproducible): every truth inside its
+    90% interval, posting propensity still pinned. arrivals.per_day is not asserted narrow here:
+    with interest and patience free it trades off against them (more arrivals, or more
+    interested and patient joiners), and the fit rightly leaves it wide (docs/calibration.md)."""
     truth = {**TRUTH, "world.population.patience_median": 12.0, "world.population.interest_mean": 0.35}
     params = """  world.arrivals.per_day: {low: 1, high: 20}
   world.population.sociability_median: {low: 0.001, high: 0.05, scale: log}
@@ -213,6 +215,5 @@ def test_four_parameters_are_recovered_on_two_workers(observed):
     for path_, value in truth.items():
         p = doc["posterior"][path_]
         assert p["q05"] <= value <= p["q95"], (path_, p)
-    narrowed = [k for k, p in doc["posterior"].items() if p["interval_share_of_prior"] < 0.5]
-    assert {"world.arrivals.per_day", "world.population.sociability_median"} <= set(narrowed), doc["posterior"]
+    assert doc["posterior"]["world.population.sociability_median"]["interval_share_of_prior"] < 0.5, doc["posterior"]
     assert np.isfinite(doc["effective_sample_size"])
