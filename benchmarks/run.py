@@ -187,6 +187,21 @@ def imports(quick: bool) -> dict | None:
             "process_s": round(time.perf_counter() - t, 2), "figures": [json.loads(x[5:]) for x in lines if x.startswith("json:")]}
 
 
+def calibration(quick: bool) -> dict | None:
+    """benchmarks/calibration_bench.py (a 2-parameter calibration on 2 workers), if it exists."""
+    script = HERE / "calibration_bench.py"
+    if not script.exists():
+        return None
+    env = dict(os.environ, BENCH="quick" if quick else os.environ.get("BENCH", "full"))
+    t = time.perf_counter()
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, cwd=ROOT, env=env)
+    lines = (out.stdout + out.stderr).strip().splitlines()
+    figures = [json.loads(x[5:]) for x in lines if x.startswith("json:")]
+    return {"command": f"BENCH={env['BENCH']} python benchmarks/calibration_bench.py", "returncode": out.returncode,
+            "process_s": round(time.perf_counter() - t, 2), "output": "\n".join(x for x in lines if not x.startswith("json:")),
+            "figures": figures[-1] if figures else None}
+
+
 # ---- the report --------------------------------------------------------------------------------
 def row(r: dict) -> str:
     return (f"| {r['engine']} | {r['people']:,} | {r['groups']:,} | {r['days']} | {r['build_s']:.2f} | {r['run_s']:.2f} | "
@@ -232,6 +247,10 @@ def report(res: dict) -> str:
             lines.append(f"| {f['format']} | {f['messages']:,} | {f['files']} | {f['export_mib']} | {f['people']:,} | {f['groups']} | {f['days']} | "
                          f"{f['import_s']} | {f['import_cpu_s']} | {f['peak_rss_gib']} | <= 60 s, <= 2 GiB | {'yes' if f['met'] else 'NO'} | `{f['command']}` |")
         lines.append("")
+    if "calibration" in res:
+        x = res["calibration"]
+        lines += ["### Calibration (benchmarks/calibration_bench.py)", f"taken {res.get('taken', {}).get('calibration', '?')}", "",
+                  "not present" if x is None else f"`{x['command']}` (exit {x['returncode']}, {x['process_s']} s)\n\n```\n{x['output']}\n```", ""]
     return "\n".join(lines)
 
 
@@ -246,7 +265,7 @@ def main(argv: list[str] | None = None) -> int:
     o.add_argument("--days", type=int, default=365)
     o.add_argument("--seed", type=int, default=1)
     ap.add_argument("--quick", action="store_true", default=os.environ.get("BENCH", "") == "quick")
-    ap.add_argument("--only", default="engines,scaling,targets,experiments,imports")
+    ap.add_argument("--only", default="engines,scaling,targets,experiments,imports,calibration")
     ap.add_argument("--json", type=Path, default=HERE / "out" / "latest.json")
     ap.add_argument("--readme", action="store_true", help="also put the figures into benchmarks/README.md (between its figure markers)")
     a = ap.parse_args(argv)
@@ -255,13 +274,13 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     only = set(a.only.split(","))
     res: dict = {"machine": machine(), "quick": a.quick}
-    if only != {"engines", "scaling", "targets", "experiments", "imports"} and a.json.exists():  # a partial rerun keeps the other sections
+    if only != {"engines", "scaling", "targets", "experiments", "imports", "calibration"} and a.json.exists():  # a partial rerun keeps the other sections
         res = {**json.loads(a.json.read_text()), **res}
     print(report(res), flush=True)
     taken = res.setdefault("taken", {})
     for name, take in (("engines", lambda: engines(a.quick)), ("scaling", lambda: scaling(a.quick)),
                        ("targets", lambda: targets(res["scaling"], a.quick)), ("experiments", lambda: experiments(a.quick)),
-                       ("imports", lambda: imports(a.quick))):
+                       ("imports", lambda: imports(a.quick)), ("calibration", lambda: calibration(a.quick))):
         if name in only or (name == "scaling" and "targets" in only):
             start = f"{time.strftime('%Y-%m-%d %H:%M')}, load average {os.getloadavg()[0]:.2f} at start"
             res[name] = take()

@@ -186,8 +186,27 @@ def lever_timing() -> str:
     return markdown_timing()
 
 
+def statistics() -> str:
+    """The calibration statistics, as sim/statistics.py defines them."""
+    from sim.statistics import DEFINITIONS
+
+    return table(["statistic", "definition"], [[f"`{k}`", v] for k, v in DEFINITIONS.items()])
+
+
+def plausible_ranges() -> str:
+    """The ranges `qunsim run --robust` draws from (sim/uncertainty.py)."""
+    from sim.uncertainty import PLAUSIBLE
+
+    rows = describe(World, "world.")
+    default = {r["path"]: r["default"] for r in rows}
+    return table(["parameter", "default", "plausible range", "drawn", "why"],
+                 [[f"`{p}`", f"`{default[p]}`", f"{lo:g} – {hi:g}", "uniform in log" if scale == "log" else "uniform", why]
+                  for p, (lo, hi, scale, why) in PLAUSIBLE.items()])
+
+
 BLOCKS = {"world-parameters": world_parameters, "kpis": kpis, "calibration": calibration,
-          "levers": levers, "lever-timing": lever_timing}
+          "levers": levers, "lever-timing": lever_timing, "statistics": statistics,
+          "plausible-ranges": plausible_ranges}
 
 
 def render(text: str) -> str:

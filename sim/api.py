@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 from . import __version__, stats
 from .executors import Executor, Interrupted, kept, land, make, stage
-from .runner import RunResult, jobs
+from .runner import RunResult, jobs as make_jobs
 from .scenario import Loaded, Problem, ScenarioError, _line, load, read, resolved_yaml
 from .store import Store, arm_summary, open_store, resumed, same_as_stored
 
@@ -45,8 +45,11 @@ def run_scenario(source: str | Path | Loaded | None = None, *, reps: int | str |
                  out: str | Path | None = None, resume: str | Path | None = None,
                  progress: Progress | None = None, command: str | None = None,
                  precision: float | None = None, max_reps: int | None = None,
-                 executor: str | Executor = "local", scheduler: Any = None) -> Path:
+                 executor: str | Executor = "local", scheduler: Any = None, robust: bool = False) -> Path:
     """Run every arm x replication of a scenario; return the finished results directory.
+
+    With `posterior: DIR` in the scenario, or `robust`, each replication runs in its own
+    sampled world (sim/uncertainty.py) and summary.json gains an `uncertainty` section.
 
     reps="auto" with `precision` adds replications until the 95% CI of the primary KPI's
     paired difference is narrower than +-precision (or `max_reps` is reached).
@@ -54,7 +57,8 @@ def run_scenario(source: str | Path | Loaded | None = None, *, reps: int | str |
     `resume=DIR` finishes DIR with the scenario and options it was started with (`source`
     and options may be left out; given ones must agree).
     """
-    options = {"reps": reps, "seed": seed, "days": days, "sets": sets, "precision": precision, "max_reps": max_reps}
+    options = {"reps": reps, "seed": seed, "days": days, "sets": sets, "precision": precision, "max_reps": max_reps,
+               "robust": robust or None}
     files = [] if source is None or isinstance(source, Loaded) else [Path(source)]
     if resume:
         files, options = resumed("run", files, options, resume)
@@ -66,7 +70,8 @@ def run_scenario(source: str | Path | Loaded | None = None, *, reps: int | str |
     base_dir = loaded.path.parent if loaded.path else Path.cwd()
     return _run(loaded, dict.fromkeys(loaded.arms, base_dir), kind="run",
                 files=files or ([loaded.path] if loaded.path else []), options=options, workers=workers,
-                executor=executor, scheduler=scheduler, out=out, resume=resume, progress=progress, command=command)
+                executor=executor, scheduler=scheduler, out=out, resume=resume, progress=progress, command=command,
+                robust=bool(options.get("robust")))
 
 
 def compare(files: list[str | Path] | None = None, *, reps: int | str | None = None, seed: int | None = None,
@@ -159,13 +164,19 @@ def _executor(executor: str | Executor, workers: int | None, scheduler: Any) -> 
 
 def _run(loaded: Loaded, dirs: dict[str, Path], *, kind: str, files: list[Path], options: dict[str, Any],
          workers: int | None, executor: str | Executor, scheduler: Any, out: str | Path | None,
-         resume: str | Path | None, progress: Progress | None, command: str | None) -> Path:
+         resume: str | Path | None, progress: Progress | None, command: str | None, robust: bool = False) -> Path:
     """The one run path of `run` and `compare`: land the runs, analyse them paired, finish the directory.
 
     Every option is checked before a folder exists, so a rejected command writes nothing.
     """
     started = time.perf_counter()
     s = loaded.scenario
+    draws = _draws(loaded, robust)
+    world = s.world.model_dump(mode="json")
+
+    def jobs(arms, n, seed, dirs):  # every replication in its sampled world, when there is one
+        return make_jobs(arms, n, seed, dirs, draws=draws, base_world=world)
+
     arms = list(loaded.arms)
     reps, precision, max_reps = options["reps"], options["precision"], options["max_reps"]
     adaptive = reps == "auto"
@@ -186,7 +197,7 @@ def _run(loaded: Loaded, dirs: dict[str, Path], *, kind: str, files: list[Path],
         try:
             store.write_text("scenario.resolved.yaml", text)
             if adaptive:
-                n, meta = _adaptive(store, loaded, dirs, ex, precision, max_reps or MAX_REPS, progress)  # type: ignore[arg-type]
+                n, meta = _adaptive(store, loaded, dirs, ex, precision, max_reps or MAX_REPS, progress, jobs)  # type: ignore[arg-type]
             else:
                 n = s.replications
                 land(store, jobs(loaded.arms, n, s.seed, dirs), ex, progress)
@@ -203,6 +214,11 @@ def _run(loaded: Loaded, dirs: dict[str, Path], *, kind: str, files: list[Path],
         runs = store.consolidate([j.run_id for j in todo])
         comparisons, verdict = stats.analyse(runs, arms, loaded.baseline, s.outcomes)
         per_arm = arm_summary(runs, arms)
+        uncertainty = None
+        if draws is not None:
+            from .uncertainty import assess
+
+            uncertainty = assess(runs, arms, verdict.get("winner"), s.outcomes.primary, draws.scales, draws.source)
         if adaptive:
             store.write_text("scenario.resolved.yaml", resolved_yaml(loaded, replications=n))
         summary: dict[str, Any] = {
@@ -214,6 +230,7 @@ def _run(loaded: Loaded, dirs: dict[str, Path], *, kind: str, files: list[Path],
             "collapse": stats.collapse_risk(per_arm),
             "comparisons": comparisons,
             "verdict": verdict,
+            **({"uncertainty": uncertainty} if uncertainty else {}),
             "meta": {
                 "seed": s.seed,
                 "replications": n,
@@ -231,6 +248,19 @@ def _run(loaded: Loaded, dirs: dict[str, Path], *, kind: str, files: list[Path],
         store.write_text("summary.json", json.dumps(summary, indent=2, allow_nan=True))
         directory = store.complete()
     return with_report(directory)
+
+
+def _draws(loaded: Loaded, robust: bool):
+    """Where each replication's world comes from: the scenario's posterior, --robust's ranges, or nowhere (None)."""
+    from . import uncertainty
+
+    s = loaded.scenario
+    if s.posterior is not None and robust:
+        raise ScenarioError([Problem("--robust", f"the scenario already draws its worlds from posterior {s.posterior} — "
+                                     "leave out --robust, or remove `posterior:` to draw from the plausible ranges")])
+    if s.posterior is not None:
+        return uncertainty.from_posterior(s.posterior, s.seed)
+    return uncertainty.plausible(s.seed) if robust else None
 
 
 def with_report(directory: Path) -> Path:
@@ -264,7 +294,7 @@ def _check_adaptive(precision: float | None, max_reps: int | None) -> None:
 
 
 def _adaptive(store: Store, loaded: Loaded, dirs: dict[str, Path], ex: Executor, precision: float,
-              max_reps: int, progress: Progress | None) -> tuple[int, dict[str, Any]]:
+              max_reps: int, progress: Progress | None, jobs=None) -> tuple[int, dict[str, Any]]:
     """Add replications (all arms at once) until the primary difference is precise enough.
 
     The next round's size is estimated from the current half-width (it shrinks like
@@ -272,6 +302,7 @@ def _adaptive(store: Store, loaded: Loaded, dirs: dict[str, Path], ex: Executor,
     number of workers, so where it runs cannot change where it stops.
     """
     s, arms = loaded.scenario, list(loaded.arms)
+    jobs = jobs or make_jobs
     n = min(ADAPTIVE_START, max_reps)
     rounds = 0
     while True:

@@ -100,12 +100,18 @@ def run(
     out_dir: OutDir = None,
     resume: Resume = None,
     quiet: Quiet = False,
+    robust: Annotated[bool, typer.Option("--robust", help="each replication draws the assumed parameters from their plausible ranges "
+                                         "(docs/calibration.md); the verdict says in what share of those worlds the winner wins")] = False,
 ) -> None:
-    """Run every arm of a scenario on shared seeds and write the results directory."""
+    """Run every arm of a scenario on shared seeds and write the results directory.
+
+    With `posterior: DIR` in the file (a `qunsim calibrate` output) or --robust, every
+    replication runs in its own sampled world, shared by all arms.
+    """
     files = [file] if file else []
     directory = _launch("run", run_scenario, file, _primary(files, resume), quiet, reps=_reps(reps), seed=seed,
                         days=days, sets=set_, precision=precision, max_reps=max_reps, workers=workers, executor=executor,
-                        scheduler=scheduler, out=out_dir, resume=resume)
+                        scheduler=scheduler, out=out_dir, resume=resume, **({"robust": True} if robust else {}))
     _report(directory)
 
 
@@ -317,6 +323,9 @@ def _comparisons(summary: dict) -> None:
         out.print(t)
     if verdict.get("sentence"):
         out.print(verdict["sentence"], highlight=False)
+    uncertainty = summary.get("uncertainty") or {}
+    if uncertainty.get("sentence"):
+        out.print(uncertainty["sentence"], highlight=False, soft_wrap=True)
 
 
 def _sweep_report(directory: Path) -> None:
@@ -371,7 +380,9 @@ def _command(name: str, *args, **options) -> str:
     parts = ["qunsim", name, *map(str, args)]
     for key, value in options.items():
         for v in value if isinstance(value, list) else [value]:
-            if v is not None:
+            if v is True:
+                parts.append(f"--{key.replace('_', '-')}")
+            elif v is not None and v is not False:
                 parts += [f"--{key.replace('_', '-')}", str(v)]
     return " ".join(shlex.quote(p) for p in parts)
 
@@ -409,6 +420,95 @@ def _fmt(x: float) -> str:
     if x != x:
         return "–"
     return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.3g}"
+
+
+def statistics_help() -> str:
+    from .statistics import DEFINITIONS
+
+    return "\b\n" + "\n".join(f"  {k}: {v}" for k, v in DEFINITIONS.items())
+
+
+CALIBRATE_HELP = """Fit world parameters to an observed community by ABC-SMC (pyabc), and say how sure the fit is.
+
+The file (see docs/calibration.md; paths are relative to it):
+
+
+  name: my_community
+  scenario: scenarios/baseline.yaml   # world and strategy the data were produced under
+  data: imports/my_group              # a `qunsim import` directory or a qunsim results directory
+  days: 60                            # optional: default, the span of the data
+  parameters:                         # what to fit, each with a uniform prior
+    world.arrivals.per_day: {low: 1, high: 20}
+    world.population.sociability_median: {low: 0.001, high: 0.05, scale: log}
+  statistics: default                 # or a list of the names below
+  budget: {simulations: 20000, particles: 200, generations: 10}
+
+It writes DIR/posterior.parquet (a column per parameter, plus weight), DIR/calibration.json and DIR/report.html (prior vs posterior, pairwise posteriors, a predictive check per statistic with pass/fail, and what the data could and could not pin down). Ctrl-C keeps the finished generations (DIR/history.db); --resume DIR continues them. A scenario can then carry the uncertainty into a verdict with `posterior: DIR`.
+
+
+Statistics (the same code measures the data and every simulation):
+""" + statistics_help()
+
+
+@app.command(help=CALIBRATE_HELP)
+def calibrate(
+    file: Annotated[Path, typer.Argument(help="the calibration YAML file")],
+    out_dir: Annotated[Optional[Path], typer.Option("--out", help="output directory (default: results/calibrations/<name>/<timestamp>/)")] = None,
+    resume: Annotated[Optional[Path], typer.Option(help="continue an interrupted calibration in this directory")] = None,
+    workers: Workers = None,
+    executor: ExecutorOpt = "local",
+    scheduler: Scheduler = None,
+    quiet: Quiet = False,
+) -> None:
+    from datetime import datetime
+
+    from .calibrate import Stopped, fit, load_calibration
+
+    if executor not in ("local", "dask"):
+        fail([f"--executor: {executor!r} is not an executor — use local or dask"])
+    if executor == "dask" and not scheduler:
+        fail(["--executor dask needs --scheduler tcp://HOST:PORT (the address `dask scheduler` prints)"])
+    if out_dir is not None and resume is not None and out_dir != resume:
+        fail(["give --out or --resume, not both: --resume DIR continues the calibration in DIR"])
+    try:
+        cal = load_calibration(file)
+    except ScenarioError as e:
+        fail(e.problems)
+    directory = resume or out_dir or Path("results") / "calibrations" / cal.spec.name / datetime.now().strftime("%Y%m%d-%H%M%S")
+    flags = {"workers": workers, "executor": None if executor == "local" else executor, "scheduler": scheduler}
+    command = _command("calibrate", file, resume=directory, **flags)
+    budget = cal.spec.budget
+    bar = Progress(TextColumn("[bold]simulations"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                   TextColumn("{task.fields[state]}"), console=err, disable=quiet)
+
+    def tick(state: dict) -> None:
+        acc = f"  accepted {state['accepted']}" if "accepted" in state else ""
+        bar.update(task, completed=min(state["simulations"], budget.simulations),
+                   state=f"generation {state['generation'] + 1}/{budget.generations}{acc}")
+
+    try:
+        with bar:
+            task = bar.add_task("fit", total=budget.simulations, state="")
+            directory = fit(cal, directory, workers=workers, executor=executor, scheduler=scheduler,
+                            resume=resume is not None, progress=tick, command=command)
+    except ScenarioError as e:
+        fail(e.problems)
+    except (FileExistsError, FileNotFoundError, ConnectionError) as e:
+        fail([str(e)])
+    except Stopped as e:
+        typer.echo(str(e), err=True)
+        raise typer.Exit(130)
+    doc = json.loads((directory / "calibration.json").read_text())
+    t = Table(title=f"{cal.spec.name}: posterior after {doc['simulations']} simulations, {len(doc['generations'])} generations")
+    for col in ("parameter", "median", "90% interval", "prior", "verdict"):
+        t.add_column(col, justify="left" if col in ("parameter", "verdict") else "right")
+    for path, p in doc["posterior"].items():
+        t.add_row(path, _fmt(p["median"]), f"{_fmt(p['q05'])} – {_fmt(p['q95'])}", f"{_fmt(p['prior_low'])} – {_fmt(p['prior_high'])}", p["verdict"])
+    out.print(t)
+    for sentence in doc["summary"]:
+        out.print(sentence, highlight=False, soft_wrap=True)
+    out.print(f"results: {directory}", highlight=False, soft_wrap=True)
+    typer.echo(f"report: {directory / 'report.html'}")
 
 
 @app.command()

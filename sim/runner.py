@@ -7,11 +7,12 @@ results are identical on 1 worker or 16. Where runs execute is sim/executors.py.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
@@ -42,6 +43,7 @@ class Job:
     scenario: dict[str, Any]  # the arm's resolved scenario, as plain data (cheap to send to workers)
     base_dir: str = "."
     point: int | None = None  # the design point of a sweep; None in a plain run or comparison
+    drawn: tuple[tuple[str, float], ...] = ()  # world values this replication drew (posterior / --robust), already in `scenario`
 
     @property
     def run_id(self) -> str:
@@ -56,7 +58,7 @@ class Job:
 
 # scenario fields that do not change a run: leaving them out of run ids lets `--resume`
 # reuse runs when only the replication count, the wording or the verdict rules change
-NOT_IN_RUN = {"replications", "outcomes", "description", "arms", "baseline"}
+NOT_IN_RUN = {"replications", "outcomes", "description", "arms", "baseline", "posterior"}
 
 
 @dataclass
@@ -76,15 +78,44 @@ class RunResult:
 
 
 def jobs(arms: dict[str, Scenario], reps: int, seed: int, base_dir: Path | str | dict[str, Path | str] = ".",
-         point: int | None = None) -> list[Job]:
+         point: int | None = None, draws: Callable[[int], dict[str, float]] | None = None,
+         base_world: dict[str, Any] | None = None) -> list[Job]:
     """Replication-major order, so early results already compare every arm.
 
     `base_dir` (where an arm's own strategy files are found) may differ by arm, as in a
-    comparison of files from different folders.
+    comparison of files from different folders. `draws` (sim/uncertainty.py) gives each
+    replication its world values, the same for every arm, except a value an arm sets
+    itself (it differs from `base_world`, the scenario's own world): the arm keeps it.
     """
     plain = {name: s.model_dump(mode="json", exclude=NOT_IN_RUN) for name, s in arms.items()}
     where = base_dir if isinstance(base_dir, dict) else dict.fromkeys(arms, base_dir)
-    return [Job(arm, r, rep_seed(seed, r), plain[arm], str(where[arm]), point) for r in range(reps) for arm in arms]
+    out = []
+    for r in range(reps):
+        drawn = draws(r) if draws else {}
+        for arm in arms:
+            scenario, mine = plain[arm], {}
+            if drawn:
+                scenario = copy.deepcopy(scenario)
+                for path, value in drawn.items():
+                    if base_world is None or _at(scenario["world"], path) == _at(base_world, path):
+                        _put(scenario["world"], path, value)
+                        mine[path] = value
+            out.append(Job(arm, r, rep_seed(seed, r), scenario, str(where[arm]), point, tuple(mine.items())))
+    return out
+
+
+def _at(world: dict[str, Any], path: str) -> Any:
+    node: Any = world
+    for part in path.split(".")[1:]:
+        node = node.get(part) if isinstance(node, dict) else None
+    return node
+
+
+def _put(world: dict[str, Any], path: str, value: Any) -> None:
+    *parents, last = path.split(".")[1:]
+    for part in parents:
+        world = world.setdefault(part, {})
+    world[last] = value
 
 
 def execute(job: Job) -> RunResult:
@@ -102,6 +133,7 @@ def execute(job: Job) -> RunResult:
     records = {name: table(model).assign(**tag) for name, table in
                (("groups", _groups_once), ("memberships", _memberships_table), ("forwards", _forwards_table))}
     kpis = measure(model)
+    kpis.update(dict(job.drawn))  # the world this replication drew, in columns named by parameter path
     op = model.operator
     for lever in op.levers:
         kpis.update({f"{lever.key}.{k}": v for k, v in lever.report(op).items()})

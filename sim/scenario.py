@@ -79,6 +79,7 @@ class Scenario(Params):
     outcomes: Outcomes = Outcomes()
     arms: dict[str, dict[str, Any]] = Field(default_factory=dict, description="named overrides of this scenario")
     baseline: str | None = Field(None, description="the arm others are compared with (default: the first)")
+    posterior: Path | None = Field(None, description="a `qunsim calibrate` output directory: each replication draws its world parameters from its posterior (shared by every arm); relative to the scenario file")
 
     def config_hash(self) -> str:
         text = json.dumps(self.model_dump(mode="json"), sort_keys=True)
@@ -401,6 +402,10 @@ def load(path: str | Path | None = None, overrides: list[str] | None = None, dat
             problems.append(Problem(where(("strategy", *loc), arm), what))
         if scenario is not None:
             problems += [Problem(where(loc, arm), what) for loc, what in world_problems(scenario.world)]
+        if scenario is not None and scenario.posterior is not None:
+            scenario, what = _posterior(scenario, base_dir)
+            if what:
+                problems.append(Problem(where(("posterior",), arm), what))
         if scenario is not None and scenario.world.network.kind == "edge_list":
             scenario, what = _edge_list(scenario, base_dir)
             if what:
@@ -456,6 +461,15 @@ def world_problems(w: World) -> list[tuple[tuple, str]]:
         out.append((("world", "network", "communities"), f"world.network.communities: {net.communities:,} communities "
                     f"for {n:,} people — give at most one community per person"))
     return out
+
+
+def _posterior(scenario: Scenario, base_dir: Path) -> tuple[Scenario, str | None]:
+    """Resolve `posterior:` against the scenario's folder and check it is a calibration's output."""
+    from .uncertainty import check_posterior
+
+    path = scenario.posterior if scenario.posterior.is_absolute() else base_dir / scenario.posterior
+    what = check_posterior(path)
+    return scenario.model_copy(update={"posterior": path.resolve()}), (f"posterior: {what}" if what else None)
 
 
 def _edge_list(scenario: Scenario, base_dir: Path) -> tuple[Scenario, str | None]:
