@@ -7,9 +7,14 @@ Mesa's own generators (`model.rng`, `model.random`), so for a given seed its num
 from the fast engine's; their *distributions* must not (tests/test_equivalence.py).
 
 One day (the order of `sim.model.CommunityModel.step`):
-arrivals -> members post -> groups tally -> members read, learn, feel, react, forward ->
-groups update -> the day is measured -> leavers leave -> invited friends join ->
-the operator books the day's upkeep and the setup of groups opened today.
+arrivals, channel by channel -> the operator books the day's upkeep of every live group
+and the setup of the groups opened since yesterday -> members post -> groups tally ->
+members read, learn, feel, react, forward -> groups update -> the day is measured ->
+leavers leave -> groups whose members all post ads close -> invited friends join
+(people who left can be invited back).
+
+World settings the reference does not write out (a launch among circles of friends,
+member-created groups, a limit on the operator's hours) are refused, not ignored.
 """
 
 from __future__ import annotations
@@ -42,8 +47,13 @@ class ReferenceModel(mesa.Model):
         adj = generate(world.network, self.population.size, self.rng)
         self.friends: list[list[int]] = [adj.indices[adj.indptr[i]: adj.indptr[i + 1]].tolist() for i in range(self.population.size)]
         self.friend_sets = [set(f) for f in self.friends]
-        weight = self.population.interest ** world.arrivals.interest_bias
-        self.arrival_p = weight / weight.sum()
+        unsupported = {"groups.launch_from": world.groups.launch_from != "interest",
+                       "groups.creation_rate": world.groups.creation_rate > 0,
+                       "economy.operator_hours": world.economy.operator_hours is not None}
+        if any(unsupported.values()):
+            raise NotImplementedError(f"the reference model has no rules for {[k for k, v in unsupported.items() if v]}")
+        # each outside channel draws people with weight interest^bias (world.arrivals.all(), `outside` first)
+        self.channels = [(ch, (w := self.population.interest ** ch.interest_bias) / w.sum()) for ch in world.arrivals.all()]
         self.group_by_id: list[Group] = []
         self.ever: dict[int, Member] = {}  # everyone who ever joined, present or gone
         self.log: list[tuple[int, int, int, int, int, int]] = []  # (day, inviter, invitee, group, depth, channel)
@@ -53,7 +63,8 @@ class ReferenceModel(mesa.Model):
         self.turned_away = 0
         self.exposures: list[tuple[int, int, Member]] = []
         self.today: Counter = Counter()
-        self.hours = 0.0  # the operator's hours: running the groups (agents.operator.Operator.settle)
+        self.hours = 0.0  # the operator's hours: running the groups (agents.operator.Operator._run_groups)
+        self.money = 0.0  # what the channels' arrivals cost
         self.launch()
         self.groups_seen = len(self.group_by_id)  # launch groups are set up before day 0
 
@@ -68,19 +79,30 @@ class ReferenceModel(mesa.Model):
         self.group_by_id.append(g)
         return g
 
-    def join(self, person: int, group: Group, channel: int, inviter: Member | None = None) -> None:
-        """A person enters a group; a first-timer becomes a Member agent."""
+    @property
+    def groups(self) -> AgentSet:
+        """Groups not closed (a closed group's agent leaves the model; `group_by_id` keeps it for the outcomes)."""
+        return self.agents_by_type.get(Group) or AgentSet([], random=self.random)
+
+    def join(self, person: int, group: Group, channel: int, inviter: Member | None = None) -> bool:
+        """A person enters a group; a first-timer becomes a Member agent, who left and comes back is registered again.
+
+        Returns whether a membership was made (not if already in that group)."""
         member = self.ever.get(person)
         if member is None:
             member = self.ever[person] = Member(self, person, self.day, inviter)
-            self.today["joins"] += 1
         elif group.gid in member.groups:
-            return
+            return False
+        elif not member.groups:  # back after leaving: the same person, their expertise and history kept
+            self.register_agent(member)
+        if not member.groups:
+            self.today["joins"] += 1  # people entering the community, first time or back
         member.left = NEVER
         s = self.world.satisfaction
         member.groups[group.gid] = Membership(group, self.day, satisfaction=s.initial, expectation=s.aspiration)
         group.members[person] = member
         self.log.append((self.day, inviter.person if inviter else -1, person, group.gid, member.depth, channel))
+        return True
 
     def launch(self) -> None:
         """Day 0: the initial groups, filled with people drawn by interest^bias without replacement."""
@@ -89,20 +111,20 @@ class ReferenceModel(mesa.Model):
             self.open_group(0)
         n = min(g.initial * g.initial_members, self.population.size)
         if n:
-            people = self.rng.choice(self.population.size, size=n, replace=False, p=self.arrival_p)
+            people = self.rng.choice(self.population.size, size=n, replace=False, p=self.channels[0][1])
             for i, person in enumerate(people.tolist()):
                 self.join(person, self.group_by_id[i // g.initial_members], INITIAL)
 
-    def enter(self, people: list[int], targets: list[int], inviters: list[Member | None], channel: int) -> None:
+    def enter(self, people: list[int], targets: list[int], inviters: list[Member | None], channel: int) -> int:
         """Caps are enforced (Community.place): joiners are seated in order of their target group;
         those whose target is full (or who have none: -1) go to the first group with room,
-        else to a new group (overflow: new_group) or are turned away."""
+        else to a new group (overflow: new_group) or are turned away. Returns how many were seated."""
         order = sorted(range(len(people)), key=lambda j: targets[j])
-        rest = []
+        rest, seated = [], 0
         for j in order:
             t = targets[j]
             if t >= 0 and self.group_by_id[t].takes_joiners():
-                self.join(people[j], self.group_by_id[t], channel, inviters[j])
+                seated += self.join(people[j], self.group_by_id[t], channel, inviters[j])
             else:
                 rest.append(j)
         for n, j in enumerate(rest):
@@ -112,48 +134,67 @@ class ReferenceModel(mesa.Model):
                     self.turned_away += len(rest) - n
                     break
                 room = self.open_group(self.day)
-            self.join(people[j], room, channel, inviters[j])
+            seated += self.join(people[j], room, channel, inviters[j])
+        return seated
 
     # ---- one day -----------------------------------------------------------------------------
     def step(self) -> None:
         day = self.day
         self.exposures = []
         self.arrive()
-        groups = self.agents_by_type[Group]
+        self.run_groups()
+        groups = self.groups
         groups.do("open_day")
         self.members.shuffle_do("step")  # post
         groups.do("tally")
-        self.members.shuffle_do("advance")  # read, feel, react, forward
-        groups.do("update")
+        self.members.shuffle_do("advance")  # read, learn, feel, react, forward
+        groups.do("update")  # acquaintances, activity, norms
         today = self.measure_day()
         gone = sum(m.depart() for m in list(self.members) if any(ms.leaving for ms in m.groups.values()))
+        gone += self.close_deserted()
         self.invite()
         today.update(members=len(self.members), joins=self.today["joins"], leaves=gone, cost=self.cost)
-        self.settle()
         self.daily.append(today)
         self.today = Counter()  # after the day: the launch's joins count on day 0, as in the fast engine
         self.day += 1
 
     def arrive(self) -> None:
-        """Outside channels bring Poisson(per_day) draws of people, weighted by interest^bias (behaviour.arrivals)."""
-        k = int(self.rng.poisson(self.world.arrivals.per_day))
-        if k == 0:
-            return
-        drawn = self.rng.choice(self.population.size, size=k, p=self.arrival_p)
-        people = [int(p) for p in np.unique(drawn) if int(p) not in self.ever]
-        self.random.shuffle(people)
-        self.enter(people, [-1] * len(people), [None] * len(people), OUTSIDE)
+        """Each outside channel brings Poisson(per_day) draws of people who never joined, weighted by
+        its interest^bias, and may cost something per arrival (behaviour.arrivals, CommunityModel.step)."""
+        for channel, p in self.channels:
+            k = int(self.rng.poisson(channel.per_day))
+            if k == 0:
+                continue
+            drawn = self.rng.choice(self.population.size, size=k, p=p)
+            people = [int(x) for x in np.unique(drawn) if int(x) not in self.ever]
+            self.random.shuffle(people)
+            seated = self.enter(people, [-1] * len(people), [None] * len(people), OUTSIDE)
+            self.money += channel.cost_per_arrival * seated
 
-    def settle(self) -> None:
-        """Every live group costs upkeep_hours today, every group opened today setup_hours (Operator.settle)."""
+    def run_groups(self) -> None:
+        """Before anyone posts: every live group costs upkeep_hours today, every group opened since
+        yesterday's count setup_hours (Operator._run_groups; the team's hours are unlimited here)."""
         e = self.world.economy
         opened, self.groups_seen = len(self.group_by_id) - self.groups_seen, len(self.group_by_id)
         self.hours += e.upkeep_hours * sum(1 for g in self.group_by_id if g.live) + e.setup_hours * opened
 
+    def close_deserted(self) -> int:
+        """A group whose members all post ads has no readers left: it closes and they leave it
+        (behaviour.close_deserted). Returns how many thereby left the community."""
+        gone = 0
+        for g in [g for g in self.groups if g.deserted()]:
+            for member in list(g.members.values()):
+                member.quit(g.gid)
+                gone += member.gone()
+            g.closed, g.open = self.day, False
+            g.remove()
+        return gone
+
     @property
     def cost(self) -> float:
-        """Operator hours at the hourly wage; no money is spent without levers (Operator.cost)."""
-        return self.hours * self.world.economy.hourly_wage
+        """Operator hours at the hourly wage, plus what the channels' arrivals cost; no lever spends
+        anything here (Operator.cost)."""
+        return self.hours * self.world.economy.hourly_wage + self.money
 
     def present(self, person: int) -> bool:
         """In at least one group now."""

@@ -13,7 +13,7 @@ import numpy as np
 
 from sim.outcomes import collapsed, gini, retention
 
-from .model import INVITED, ReferenceModel
+from .model import INVITED, MAU_WINDOW, ReferenceModel
 
 
 def measure(model: ReferenceModel) -> dict[str, float]:
@@ -21,7 +21,8 @@ def measure(model: ReferenceModel) -> dict[str, float]:
     d, days = model.daily, model.day
     people = list(model.ever.values())
     members = len(model.members)
-    mau = d[-1]["mau"] if d else 0
+    # after the last day's leavers have gone, as members_final (the daily `mau` is taken before they leave)
+    mau = sum(1 for m in model.members if m.last_post > days - 1 - MAU_WINDOW) if d else 0
     joined = np.array([m.joined for m in people], np.int64)
     left = np.array([m.left for m in people], np.int64)
     msgs = np.array([m.messages for m in people], np.int64)
@@ -32,7 +33,10 @@ def measure(model: ReferenceModel) -> dict[str, float]:
     invited = [e[2] for e in model.log if e[5] == INVITED]
     cascade = Counter(model.ever[p].root for p in invited)
     window, end = model.world.groups.alive_window, days - 1
-    spans = [(min(g.last_post + window - 1, end) if g.last_post >= 0 else g.created) - g.created + 1 for g in model.group_by_id]
+    # a group's last alive day: its last post + window - 1, at most the end of the run or the day it closed
+    last_alive = [min(g.last_post + window - 1, end) if g.last_post >= 0 else g.created for g in model.group_by_id]
+    last_alive = [day if g.live else min(day, g.closed) for g, day in zip(model.group_by_id, last_alive)]
+    spans = [day - g.created + 1 for g, day in zip(model.group_by_id, last_alive)]
     return {
         "members_final": members,
         "joined_total": len(people),
