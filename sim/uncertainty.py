@@ -32,11 +32,11 @@ from .outcomes import KPIS
 # assumed parameters and the range we find plausible for each (low, high, scale), with why.
 # `qunsim run --robust` draws these; every other parameter keeps the scenario's value.
 PLAUSIBLE: dict[str, tuple[float, float, str, str]] = {
-    "world.population.sociability_median": (0.002, 0.02, "log", "a typical member posts every few days to every few months"),
+    "world.population.sociability_median": (0.0005, 0.005, "log", "a typical member posts every few days to every few months"),
     "world.population.patience_median": (4.0, 30.0, "log", "an unhappy member stays from under a week to a month"),
     "world.population.attention_median": (50.0, 400.0, "log", "messages a day before overload, from light to heavy chat users"),
-    "world.posting.size_exponent": (0.2, 0.8, "linear", "bystander effect: from weak to nearly proportional"),
-    "world.reading.reply_reward": (0.15, 0.6, "linear", "around the default that reproduces Joyce & Kraut's newcomer effect"),
+    "world.familiarity.effect": (1.0, 6.0, "log", "how much more a member talks in a group where they know everyone"),
+    "world.reading.reply_reward": (0.15, 0.6, "linear", "what a reply is worth, from a small to a large reward (the newcomer effect is a known gap)"),
     "world.satisfaction.aspiration": (0.15, 0.45, "linear", "the outside option: from few alternatives to many"),
     "world.novelty.effect": (2.0, 10.0, "log", "how much more a member posts while the group is new to them"),
     "world.spreading.join_max": (0.03, 0.25, "log", "the chance an invited friend joins, from cold to warm invitations"),
