@@ -201,7 +201,8 @@ def results_tables(directory: Path, arm: str | None = None, rep: int = 0) -> tup
     directory = Path(directory)
     daily = pd.read_parquet(directory / "daily.parquet")
     people = pd.read_parquet(directory / "people.parquet")
-    groups = pd.read_parquet(directory / "groups.parquet")
+    per_day = directory / "group_days.parquet"  # the per-day group series (before the records: groups.parquet)
+    groups = pd.read_parquet(per_day if per_day.exists() else directory / "groups.parquet")
     arm = arm or _baseline_arm(directory, daily)
     pick = lambda t: t[(t["arm"] == arm) & (t["rep"] == rep)] if len(t) else t  # noqa: E731
     daily, people, groups = pick(daily), pick(people), pick(groups)
@@ -263,12 +264,12 @@ def import_tables(directory: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataF
 def from_directory(directory: Path, names: list[str] | None = None, days: int | None = None) -> tuple[dict[str, float], int]:
     """Measure an observed community: a `qunsim import` directory or a qunsim results directory."""
     directory = Path(directory)
-    if (directory / "memberships.parquet").exists():
+    if (directory / "messages.parquet").exists():  # an import (a results directory has memberships too, not messages)
         daily, people, groups, span = import_tables(directory)
     elif (directory / "people.parquet").exists():
         daily, people, groups, span = results_tables(directory)
     else:
-        raise FileNotFoundError(f"{directory}: neither a `qunsim import` directory (memberships.parquet) "
+        raise FileNotFoundError(f"{directory}: neither a `qunsim import` directory (messages.parquet) "
                                 "nor a qunsim results directory (people.parquet)")
     if days is not None and days > span:
         raise ValueError(f"days: {days} is longer than the data ({span} days in {directory}) — give at most {span}, or leave days out")
