@@ -159,47 +159,42 @@ def targets(curve: list[dict], quick: bool) -> list[dict]:
     return out
 
 
-def experiments(quick: bool) -> dict | None:
-    """benchmarks/experiments_bench.py (2 arms x 50 reps x 5,000 members x 90 days, 2 workers), if it exists."""
-    script = HERE / "experiments_bench.py"
+def _script(name: str, quick: bool) -> dict | None:
+    """Run benchmarks/<name> in its own process (if it exists); its figures are its `json:` lines."""
+    script = HERE / name
     if not script.exists():
         return None
     env = dict(os.environ, BENCH="quick" if quick else os.environ.get("BENCH", "full"))
     t = time.perf_counter()
     out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, cwd=ROOT, env=env)
     lines = (out.stdout + out.stderr).strip().splitlines()
-    figures = [json.loads(x[5:]) for x in lines if x.startswith("json:")]
-    return {"command": f"BENCH={env['BENCH']} python benchmarks/experiments_bench.py", "returncode": out.returncode,
+    return {"command": f"BENCH={env['BENCH']} python benchmarks/{name}", "returncode": out.returncode,
             "process_s": round(time.perf_counter() - t, 2), "output": "\n".join(x for x in lines if not x.startswith("json:")),
-            "figures": figures[-1] if figures else None}
+            "all_figures": [json.loads(x[5:]) for x in lines if x.startswith("json:")]}
+
+
+def _last_figure(res: dict | None) -> dict | None:
+    if res is not None:
+        res["figures"] = res["all_figures"][-1] if res["all_figures"] else None
+    return res
+
+
+def experiments(quick: bool) -> dict | None:
+    """benchmarks/experiments_bench.py (2 arms x 50 reps x 5,000 members x 90 days, 2 workers)."""
+    return _last_figure(_script("experiments_bench.py", quick))
 
 
 def imports(quick: bool) -> dict | None:
     """benchmarks/import_bench.py: `qunsim import` of a synthetic 1,000,000-message Telegram and WhatsApp export."""
-    script = HERE / "import_bench.py"
-    if not script.exists():
-        return None
-    env = dict(os.environ, BENCH="quick" if quick else "full")
-    t = time.perf_counter()
-    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, cwd=ROOT, env=env)
-    lines = (out.stdout + out.stderr).strip().splitlines()
-    return {"command": f"BENCH={env['BENCH']} python benchmarks/import_bench.py", "returncode": out.returncode,
-            "process_s": round(time.perf_counter() - t, 2), "figures": [json.loads(x[5:]) for x in lines if x.startswith("json:")]}
+    res = _script("import_bench.py", quick)
+    if res is not None:
+        res["figures"] = res["all_figures"]
+    return res
 
 
 def calibration(quick: bool) -> dict | None:
-    """benchmarks/calibration_bench.py (a 2-parameter calibration on 2 workers), if it exists."""
-    script = HERE / "calibration_bench.py"
-    if not script.exists():
-        return None
-    env = dict(os.environ, BENCH="quick" if quick else os.environ.get("BENCH", "full"))
-    t = time.perf_counter()
-    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, cwd=ROOT, env=env)
-    lines = (out.stdout + out.stderr).strip().splitlines()
-    figures = [json.loads(x[5:]) for x in lines if x.startswith("json:")]
-    return {"command": f"BENCH={env['BENCH']} python benchmarks/calibration_bench.py", "returncode": out.returncode,
-            "process_s": round(time.perf_counter() - t, 2), "output": "\n".join(x for x in lines if not x.startswith("json:")),
-            "figures": figures[-1] if figures else None}
+    """benchmarks/calibration_bench.py (a 2-parameter calibration on 2 workers)."""
+    return _last_figure(_script("calibration_bench.py", quick))
 
 
 # ---- the report --------------------------------------------------------------------------------
