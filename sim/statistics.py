@@ -34,6 +34,8 @@ import pandas as pd
 
 from agents.community import NEVER
 
+from .outcomes import gini
+
 if TYPE_CHECKING:
     from .model import CommunityModel
 
@@ -79,14 +81,6 @@ def unknown(names: list[str]) -> list[str]:
     return [n for n in names if n not in DEFINITIONS]
 
 
-def _gini(x: np.ndarray) -> float:
-    x = np.sort(np.asarray(x, float))
-    n, total = len(x), x.sum()
-    if n == 0 or total == 0:
-        return 0.0
-    return float((2 * np.arange(1, n + 1) - n - 1) @ x / (n * total))
-
-
 def compute(daily: pd.DataFrame, people: pd.DataFrame, groups: pd.DataFrame, days: int,
             names: list[str] | None = None) -> dict[str, float]:
     """Every statistic in `names` (default: all) over days 0..days-1 of the three plain tables.
@@ -123,7 +117,7 @@ def compute(daily: pd.DataFrame, people: pd.DataFrame, groups: pd.DataFrame, day
         elif name == "next9_share":
             out[name] = float(msgs[max(1, n // 100): max(1, n // 10)].sum() / total) if total else 0.0
         elif name == "message_gini":
-            out[name] = _gini(msgs)
+            out[name] = gini(msgs)
         elif name == "tenure_median":
             out[name] = float(np.median(np.where(left >= 0, left, end + 1) - joined)) if n else 0.0
         elif name == "retention_d7":
