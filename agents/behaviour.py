@@ -224,8 +224,8 @@ def learn(c: Community, w: World, posts: Posts, reading: Reading, sizes: np.ndar
     c.expertise += -np.expm1(-w.reading.learning * learnt) * (1 - c.expertise)
     posted = (posts.chat + posts.valuable) > 0
     n = c.groups.n
-    given = np.divide(np.bincount(m.group, reading.replied, minlength=n), np.bincount(m.group, posted, minlength=n),
-                      out=np.zeros(n), where=np.bincount(m.group, posted, minlength=n) > 0)
+    posters = np.bincount(m.group, posted, minlength=n)
+    given = np.divide(np.bincount(m.group, reading.replied, minlength=n), posters, out=np.zeros(n), where=posters > 0)
     m.acquaint += fam.per_reply * (reading.replied + posted * given[m.group])
     m.acquaint *= 1 - fam.forget
     np.minimum(m.acquaint, np.maximum(sizes[m.group] - 1 - m.ties, 0), out=m.acquaint)
