@@ -310,23 +310,33 @@ def forward(c: Community, w: World, fx: Effects, reading: Reading, rng: np.rando
     return friend[first], m.group[src[first]], p[src[first]], np.searchsorted(rows, src[first]), rows
 
 
-def friends_in_community(c: Community, people: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For each person: friends who are members anywhere in the community, and how densely they know each other."""
+def friends_in_community(c: Community, people: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For each person: their friends who are members anywhere in the community, as
+    (count per person, owner, friend) pairs: the input of `tie_density`."""
     owner, friend = neighbours(c.network, people)
     inside = c.n_groups[friend] > 0
     owner, friend = owner[inside], friend[inside]
-    k = np.bincount(owner, minlength=len(people))
-    # ties among the friends inside: friend-of-friend pairs that are themselves inside friends
+    return np.bincount(owner, minlength=len(people)), owner, friend
+
+
+def tie_density(c: Community, k: np.ndarray, owner: np.ndarray, friend: np.ndarray, want: np.ndarray) -> np.ndarray:
+    """How densely each person's friends inside know each other (Backstrom's connectedness),
+    for the persons marked in `want` only (0 elsewhere): counting friend-of-friend pairs
+    costs the sum of the friends' degrees, so it is done only where it can matter."""
+    density = np.zeros(len(k))
+    pick = want[owner]
+    owner, friend = owner[pick], friend[pick]
+    if not len(owner):
+        return density
     n = np.int64(c.people.size)
     inside_key = np.sort(owner * n + friend)
     o2, fof = neighbours(c.network, friend)
     key = owner[o2] * n + fof
-    pos = np.minimum(np.searchsorted(inside_key, key), max(len(inside_key) - 1, 0))
-    linked = inside_key[pos] == key if len(inside_key) else np.zeros(len(key), bool)
-    links = np.bincount(owner[o2][linked], minlength=len(people)) / 2
+    pos = np.minimum(np.searchsorted(inside_key, key), len(inside_key) - 1)
+    links = np.bincount(owner[o2][inside_key[pos] == key], minlength=len(k)) / 2
     pairs = k * (k - 1) / 2
-    density = np.divide(links, pairs, out=np.zeros(len(people)), where=pairs > 0)
-    return k, density
+    np.divide(links, pairs, out=density, where=want & (pairs > 0))
+    return density
 
 
 def invite(c: Community, w: World, fx: Effects, exposures, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
@@ -339,13 +349,16 @@ def invite(c: Community, w: World, fx: Effects, exposures, rng: np.random.Genera
     """
     friend, group, inviter, item = exposures[:4]
     sp = w.spreading
-    k, density = friends_in_community(c, friend)
+    k, owner, inside = friends_in_community(c, friend)
     fit = np.minimum(2.0 * c.people.interest[friend], 2.0) + sp.gift_fit * fx.join_gift
     # homophily: an invitation from someone like oneself (in interest) is likelier taken up, so
     # members — KOLs, who forward most, above all — draw members like themselves
     alike = 1 + sp.homophily * (1 - 2 * np.abs(c.people.interest[friend] - c.people.interest[inviter]))
-    p_join = sp.join_max * saturate(k, sp.join_k_scale) * (1 + sp.connect_bonus * density) * fit * alike
-    joins = rng.random(len(friend)) < np.minimum(p_join, 1.0)
+    chance = lambda density: np.minimum(sp.join_max * saturate(k, sp.join_k_scale) * (1 + sp.connect_bonus * density) * fit * alike, 1.0)  # noqa: E731
+    draw = rng.random(len(friend))
+    # (speed: the chance rises with density in [0, 1], so only draws between its two bounds need it)
+    undecided = (draw >= chance(0.0)) & (draw < chance(1.0))
+    joins = draw < chance(tie_density(c, k, owner, inside, undecided))
     kb = np.minimum(k, K_MAX)
     by_k = np.bincount(kb, minlength=K_MAX + 1), np.bincount(kb[joins], minlength=K_MAX + 1)
     # one invitation per person per day, whichever group reached them first
