@@ -98,6 +98,14 @@ class Groups:
         return self.view("closed") == NEVER
 
 
+def _spliced(a: np.ndarray, values: np.ndarray, new: np.ndarray, old: np.ndarray) -> np.ndarray:
+    """`a` with `values` put where `new` is True (and a's rows, in order, where `old` is)."""
+    out = np.empty(len(new), a.dtype)
+    out[new] = values
+    out[old] = a
+    return out
+
+
 @dataclass
 class Memberships:
     """One row per current membership, sorted by key = person * KEY + group."""
@@ -175,10 +183,14 @@ class Memberships:
         order = np.argsort(new_key, kind="stable")
         key = self.key
         pos = np.searchsorted(key, new_key[order])
-        for name in self.COLUMNS:
-            setattr(self, name, np.insert(getattr(self, name), pos, rows[name][order]))
-        self._keep_key(np.insert(key, pos, new_key[order]))
         placed = pos + np.arange(len(pos))
+        new = np.zeros(len(key) + len(pos), bool)
+        new[placed] = True
+        old = ~new
+        # (speed: one mask for every column instead of np.insert's own set-up per column)
+        for name in self.COLUMNS:
+            setattr(self, name, _spliced(getattr(self, name), rows[name][order], new, old))
+        self._keep_key(_spliced(key, new_key[order], new, old))
         out = np.empty_like(placed)
         out[order] = placed
         return out
