@@ -2,7 +2,7 @@
 
     python benchmarks/run.py                 # everything (about 5 minutes on 2 cores)
     python benchmarks/run.py --quick         # sanity run, well under a minute (BENCH=quick make bench)
-    python benchmarks/run.py --only engines  # one section: engines, scaling, targets, experiments, imports
+    python benchmarks/run.py --only engines  # one section: engines, scaling, targets, experiments, imports, small_runs, calibration
     python benchmarks/run.py one --engine fast --people 100000 --days 365   # one figure, as JSON
 
 Every figure is taken in a fresh subprocess (`... one ...`, the command printed next to it),
@@ -192,6 +192,11 @@ def imports(quick: bool) -> dict | None:
     return res
 
 
+def small_runs(quick: bool) -> dict | None:
+    """benchmarks/small_runs_bench.py (the baseline's replications vs a 100,000-member year, 1 worker)."""
+    return _last_figure(_script("small_runs_bench.py", quick))
+
+
 def calibration(quick: bool) -> dict | None:
     """benchmarks/calibration_bench.py (a 2-parameter calibration on 2 workers)."""
     return _last_figure(_script("calibration_bench.py", quick))
@@ -203,6 +208,7 @@ def row(r: dict) -> str:
             f"{r['build_cpu_s'] + r['run_cpu_s']:.2f} | {r['member_days_per_s']:,} | {r['peak_rss_gib']:.2f} | {r.get('busy_before', '?')} | `{r['command']}` |")
 
 
+SECTIONS = ("engines", "scaling", "targets", "experiments", "imports", "small_runs", "calibration")
 BEGIN, END = "<!-- figures: written by `python benchmarks/run.py --readme` -->", "<!-- /figures -->"
 HEAD = ("| engine | members | groups | days | build s | run s | CPU s | member-days/s | peak GiB | busy before | command |\n"
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
@@ -225,10 +231,8 @@ def report(res: dict) -> str:
             limit = f"<= {t['limit_s']} s" + (f", <= {t['limit_gib']} GiB" if t["limit_gib"] else "")
             lines.append(f"| {t['what']} | {t['build_plus_run_s']} | {t['cpu_s']} | {t['process_s']} | {t['peak_rss_gib']} | {limit} | {'yes' if t['met'] else 'NO'} |")
         lines.append("")
-    if "experiments" in res:
-        x = res["experiments"]
-        lines += ["### Experiments (benchmarks/experiments_bench.py)", f"taken {res.get('taken', {}).get('experiments', '?')}", "",
-                  "not present" if x is None else f"`{x['command']}` (exit {x['returncode']}, {x['process_s']} s)\n\n```\n{x['output']}\n```", ""]
+    lines += _script_section(res, "experiments", "Experiments")
+    lines += _script_section(res, "small_runs", "Many small runs")
     if res.get("imports"):
         x = res["imports"]
         lines += ["### Import (benchmarks/import_bench.py: `qunsim import` of a synthetic export, report.html included)",
@@ -242,11 +246,17 @@ def report(res: dict) -> str:
             lines.append(f"| {f['format']} | {f['messages']:,} | {f['files']} | {f['export_mib']} | {f['people']:,} | {f['groups']} | {f['days']} | "
                          f"{f['import_s']} | {f['import_cpu_s']} | {f['peak_rss_gib']} | <= 60 s, <= 2 GiB | {'yes' if f['met'] else 'NO'} | `{f['command']}` |")
         lines.append("")
-    if "calibration" in res:
-        x = res["calibration"]
-        lines += ["### Calibration (benchmarks/calibration_bench.py)", f"taken {res.get('taken', {}).get('calibration', '?')}", "",
-                  "not present" if x is None else f"`{x['command']}` (exit {x['returncode']}, {x['process_s']} s)\n\n```\n{x['output']}\n```", ""]
+    lines += _script_section(res, "calibration", "Calibration")
     return "\n".join(lines)
+
+
+def _script_section(res: dict, name: str, title: str) -> list[str]:
+    """The printed output of a section that is a script of its own (benchmarks/<name>_bench.py)."""
+    if name not in res:
+        return []
+    x = res[name]
+    return [f"### {title} (benchmarks/{name}_bench.py)", f"taken {res.get('taken', {}).get(name, '?')}", "",
+            "not present" if x is None else f"`{x['command']}` (exit {x['returncode']}, {x['process_s']} s)\n\n```\n{x['output']}\n```", ""]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -260,7 +270,7 @@ def main(argv: list[str] | None = None) -> int:
     o.add_argument("--days", type=int, default=365)
     o.add_argument("--seed", type=int, default=1)
     ap.add_argument("--quick", action="store_true", default=os.environ.get("BENCH", "") == "quick")
-    ap.add_argument("--only", default="engines,scaling,targets,experiments,imports,calibration")
+    ap.add_argument("--only", default=",".join(SECTIONS))
     ap.add_argument("--json", type=Path, default=HERE / "out" / "latest.json")
     ap.add_argument("--readme", action="store_true", help="also put the figures into benchmarks/README.md (between its figure markers)")
     a = ap.parse_args(argv)
@@ -269,13 +279,14 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     only = set(a.only.split(","))
     res: dict = {"machine": machine(), "quick": a.quick}
-    if only != {"engines", "scaling", "targets", "experiments", "imports", "calibration"} and a.json.exists():  # a partial rerun keeps the other sections
+    if only != set(SECTIONS) and a.json.exists():  # a partial rerun keeps the other sections
         res = {**json.loads(a.json.read_text()), **res}
     print(report(res), flush=True)
     taken = res.setdefault("taken", {})
     for name, take in (("engines", lambda: engines(a.quick)), ("scaling", lambda: scaling(a.quick)),
                        ("targets", lambda: targets(res["scaling"], a.quick)), ("experiments", lambda: experiments(a.quick)),
-                       ("imports", lambda: imports(a.quick)), ("calibration", lambda: calibration(a.quick))):
+                       ("imports", lambda: imports(a.quick)), ("small_runs", lambda: small_runs(a.quick)),
+                       ("calibration", lambda: calibration(a.quick))):
         if name in only or (name == "scaling" and "targets" in only):
             start = f"{time.strftime('%Y-%m-%d %H:%M')}, load average {os.getloadavg()[0]:.2f} at start"
             res[name] = take()
