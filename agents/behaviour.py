@@ -310,22 +310,16 @@ def forward(c: Community, w: World, fx: Effects, reading: Reading, rng: np.rando
     return friend[first], m.group[src[first]], p[src[first]], np.searchsorted(rows, src[first]), rows
 
 
-def friends_in_community(c: Community, people: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """For each person: their friends who are members anywhere in the community, as
-    (count per person, owner, friend) pairs: the input of `tie_density`."""
-    owner, friend = neighbours(c.network, people)
+def tie_density(c: Community, people: np.ndarray, k: np.ndarray, want: np.ndarray) -> np.ndarray:
+    """How densely each person's friends inside the community know each other (Backstrom's
+    connectedness), for the persons marked in `want` only (0 elsewhere): counting
+    friend-of-friend pairs costs the sum of the friends' degrees, so it is done only where it
+    can matter. `k`: each person's friends inside (Community.friends_inside)."""
+    density = np.zeros(len(people))
+    at = np.flatnonzero(want)
+    owner, friend = neighbours(c.network, people[at])
     inside = c.n_groups[friend] > 0
     owner, friend = owner[inside], friend[inside]
-    return np.bincount(owner, minlength=len(people)), owner, friend
-
-
-def tie_density(c: Community, k: np.ndarray, owner: np.ndarray, friend: np.ndarray, want: np.ndarray) -> np.ndarray:
-    """How densely each person's friends inside know each other (Backstrom's connectedness),
-    for the persons marked in `want` only (0 elsewhere): counting friend-of-friend pairs
-    costs the sum of the friends' degrees, so it is done only where it can matter."""
-    density = np.zeros(len(k))
-    pick = want[owner]
-    owner, friend = owner[pick], friend[pick]
     if not len(owner):
         return density
     n = np.int64(c.people.size)
@@ -333,9 +327,9 @@ def tie_density(c: Community, k: np.ndarray, owner: np.ndarray, friend: np.ndarr
     o2, fof = neighbours(c.network, friend)
     key = owner[o2] * n + fof
     pos = np.minimum(np.searchsorted(inside_key, key), len(inside_key) - 1)
-    links = np.bincount(owner[o2][inside_key[pos] == key], minlength=len(k)) / 2
-    pairs = k * (k - 1) / 2
-    np.divide(links, pairs, out=density, where=want & (pairs > 0))
+    links = np.bincount(owner[o2][inside_key[pos] == key], minlength=len(at)) / 2
+    pairs = k[at] * (k[at] - 1) / 2
+    density[at] = np.divide(links, pairs, out=np.zeros(len(at)), where=pairs > 0)
     return density
 
 
@@ -349,7 +343,7 @@ def invite(c: Community, w: World, fx: Effects, exposures, rng: np.random.Genera
     """
     friend, group, inviter, item = exposures[:4]
     sp = w.spreading
-    k, owner, inside = friends_in_community(c, friend)
+    k = c.friends_inside[friend]
     fit = np.minimum(2.0 * c.people.interest[friend], 2.0) + sp.gift_fit * fx.join_gift
     # homophily: an invitation from someone like oneself (in interest) is likelier taken up, so
     # members — KOLs, who forward most, above all — draw members like themselves
@@ -358,7 +352,7 @@ def invite(c: Community, w: World, fx: Effects, exposures, rng: np.random.Genera
     draw = rng.random(len(friend))
     # (speed: the chance rises with density in [0, 1], so only draws between its two bounds need it)
     undecided = (draw >= chance(0.0)) & (draw < chance(1.0))
-    joins = draw < chance(tie_density(c, k, owner, inside, undecided))
+    joins = draw < chance(tie_density(c, friend, k, undecided))
     kb = np.minimum(k, K_MAX)
     by_k = np.bincount(kb, minlength=K_MAX + 1), np.bincount(kb[joins], minlength=K_MAX + 1)
     # one invitation per person per day, whichever group reached them first
@@ -464,4 +458,4 @@ def update_groups(c: Community, w: World, fx: Effects, posts: Posts, sizes: np.n
 
 
 __all__ = ["arrivals", "admit", "post", "read", "learn", "feel", "react", "forward", "invite", "follow", "relocate",
-           "update_groups", "friends_in_community", "NEVER", "OUTSIDE", "INVITED"]
+           "update_groups", "tie_density", "NEVER", "OUTSIDE", "INVITED"]

@@ -243,6 +243,7 @@ class Community:
         self.joined = np.full(n, NEVER, np.int32)  # day first joined the community
         self.left = np.full(n, NEVER, np.int32)  # day left the community (no group left)
         self.n_groups = np.zeros(n, np.int32)
+        self.friends_inside = np.zeros(n, np.int32)  # friends who are members anywhere (kept by join/leave; invitations weigh them)
         self.last_post = np.full(n, NEVER, np.int32)  # last non-spam post, any group
         self.messages = np.zeros(n, np.int64)  # conversation messages written (no ads, no rituals)
         self.expertise = population.expertise0.copy()  # grows with the valuable posts a person reads
@@ -350,7 +351,9 @@ class Community:
         invited = inviter[first] >= 0
         self.depth[newcomers] = np.where(invited, self.depth[np.maximum(inviter[first], 0)] + 1, 0)
         self.root[newcomers] = np.where(invited, self.root[np.maximum(inviter[first], 0)], newcomers)
-        self.entered += len(distinct(people[self.n_groups[people] == 0]))
+        came = distinct(people[self.n_groups[people] == 0])
+        self.entered += len(came)
+        self._count_inside(came, +1)
         self.left[people] = NEVER
         np.add.at(self.n_groups, people, 1)
         self.log.append((np.full(n, day, np.int32), inviter, people, groups,
@@ -381,6 +384,7 @@ class Community:
         people = self.members.person[rows]
         np.subtract.at(self.n_groups, people, 1)
         gone = distinct(people[self.n_groups[people] == 0])
+        self._count_inside(gone, -1)
         self.left[gone] = day
         self.members.remove(rows)
         return gone
@@ -428,7 +432,13 @@ class Community:
             owner, friend = neighbours(adj, m.person[rows])
             inside = m.find(friend, m.group[rows][owner]) >= 0
             m.ties[rows] = np.bincount(owner[inside], minlength=len(rows))
+            self.friends_inside = (adj @ (self.n_groups > 0).astype(np.int32)).astype(np.int32)
         return int(added)
+
+    def _count_inside(self, people: np.ndarray, sign: int) -> None:
+        """People who came into (+1) or left (-1) the community: their friends' friends_inside."""
+        _, friend = neighbours(self.network, people)
+        np.add.at(self.friends_inside, friend, sign)
 
     TIE_CHUNK = 1 << 17  # rows whose friends are looked up at once: caps a launch's temporaries
 

@@ -61,6 +61,8 @@ def test_every_day_keeps_the_books(over, seed):
         assert (c.spells.active[c.members.id] <= day["day"] - c.spells.since[c.members.id] + 1).all()
         assert len(np.unique(c.members.id)) == len(c.members)
     assert (c.members.ties == ties_by_brute_force(model)).all()
+    # friends who are members anywhere (what invitations weigh), kept by joins and leaves
+    assert (c.friends_inside == c.network @ (c.n_groups > 0).astype(int)).all()
     k = measure(model)
     assert k["joined_total"] - k["left_total"] == k["members_final"]
     left = c.left[c.ever & (c.n_groups == 0)]

@@ -209,6 +209,8 @@ def test_people_who_met_offline_stay_and_talk_more():
         c = lever_run.community
         stayed.append(((c.n_groups[people] > 0).sum(), (plain.n_groups[people] > 0).sum()))
         assert lever_run.operator.levers[0].new_ties > 0
+        # new friendships recount who has friends in the community (what invitations weigh)
+        assert (c.friends_inside == c.network @ (c.n_groups > 0).astype(int)).all()
     assert sum(a for a, _ in stayed) > sum(b for _, b in stayed)
 
 

@@ -203,7 +203,7 @@ class ReferenceModel(mesa.Model):
 
     def friends_in_community(self, person: int) -> tuple[int, float]:
         """Friends who are members anywhere in the community, and the share of pairs of them
-        who are friends too (behaviour.friends_in_community)."""
+        who are friends too (behaviour.invite: Community.friends_inside, behaviour.tie_density)."""
         inside = [f for f in self.friends[person] if self.present(f)]
         k = len(inside)
         if k < 2:
