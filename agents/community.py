@@ -436,9 +436,15 @@ class Community:
         return int(added)
 
     def _count_inside(self, people: np.ndarray, sign: int) -> None:
-        """People who came into (+1) or left (-1) the community: their friends' friends_inside."""
-        _, friend = neighbours(self.network, people)
-        np.add.at(self.friends_inside, friend, sign)
+        """People (distinct) who came into (+1) or left (-1) the community: their friends' friends_inside."""
+        n = len(self.friends_inside)
+        if len(people) * 64 > n:  # many (a launch): one pass over the network beats listing their friends
+            came = np.zeros(n, np.int32)
+            came[people] = 1
+            self.friends_inside += sign * (self.network @ came).astype(np.int32)
+        else:
+            _, friend = neighbours(self.network, people)
+            np.add.at(self.friends_inside, friend, sign)
 
     TIE_CHUNK = 1 << 17  # rows whose friends are looked up at once: caps a launch's temporaries
 
