@@ -56,6 +56,7 @@ class Posts:
     group_spam: np.ndarray  # ads left after moderation
     spam_posted: int
     spam_removed: int
+    known: np.ndarray  # per row: familiarity this morning (posting and reading both weigh it)
 
 
 @dataclass
@@ -107,11 +108,12 @@ def post(c: Community, w: World, fx: Effects, rng: np.random.Generator, day: int
     p, g = m.person, m.group
     reply_effect = 1 + pp.reply_effect * saturate(c.groups.view("activity"), pp.activity_half)
     muted = np.where(m.muted, pp.muted_factor, 1.0)
+    known = familiarity(c, sizes)
     rate = (
         pe.sociability[p]
         * pe.interest[p] ** pp.interest_exponent
         * (1 + pp.tie_effect * m.ties / (m.ties + pp.tie_half))
-        * (1 + w.familiarity.effect * familiarity(c, sizes))
+        * (1 + w.familiarity.effect * known)
         * reply_effect[g]
         * (1 + w.novelty.effect * m.novelty)
         * np.clip(1 + pp.mood_weight * m.satisfaction, 0.05, 2.0)
@@ -154,6 +156,7 @@ def post(c: Community, w: World, fx: Effects, rng: np.random.Generator, day: int
         group_spam=kept,
         spam_posted=int(group_spam.sum()),
         spam_removed=int(group_spam.sum() - kept.sum()),
+        known=known,
     )
 
 
@@ -184,7 +187,7 @@ def read(c: Community, w: World, fx: Effects, posts: Posts, rng: np.random.Gener
     c_read, s_read = c_other * share_read, s_other * share_read
     interest = pe.interest[p]
     utility = r.value_weight * saturate(v_read * interest, r.value_half)
-    utility += r.chat_weight * (0.3 + 0.7 * familiarity(c, sizes)) * saturate(c_read, r.chat_half)
+    utility += r.chat_weight * (0.3 + 0.7 * posts.known) * saturate(c_read, r.chat_half)
     utility -= r.spam_weight * s_read
     overload = np.maximum(ratio - 1.0, 0.0)[p]
     over = np.flatnonzero(overload)  # only the overloaded pay for it (the others' term is exactly 0)
