@@ -10,11 +10,10 @@ processes or a dask cluster) and the sqlite history that makes a run resumable. 
 only reads the calibration file, turns a parameter vector into a simulated community, and
 writes what came out: posterior.parquet, calibration.json and report.html.
 
-Reproducibility: with `--workers 1` pyabc samples in this process from NumPy's global
-generator, which we seed with the file's `seed`, and each simulation's seed is drawn from
-it: the same file gives the same posterior. With several workers pyabc's multicore sampler
-reseeds every worker from the operating system and keeps the first particles to be accepted
-whatever their order, so the posterior is a different (equally valid) sample on every run.
+Reproducibility: on local workers every particle of a generation is a slot with its own
+seed (the file's `seed`, the generation, the slot: sim/sampling.py), so the same file gives
+the same posterior on any number of workers. On a dask cluster pyabc's sampler keeps the first particles to be accepted, whatever
+their order: the posterior is a different (equally valid) sample on every run.
 """
 
 from __future__ import annotations
@@ -39,6 +38,7 @@ from agents.params import Params, describe, did_you_mean
 from agents.world import World
 
 from . import statistics
+from .sampling import SlotSampler
 from .scenario import Problem, ScenarioError, _line, _message, _plain, load, read
 
 HISTORY = "history.db"
@@ -93,7 +93,7 @@ class CalibrationFile(Params):
     parameters: dict[str, Prior] = Field(description="world parameters to fit, each with its prior: world.PATH: {low, high, scale}")
     statistics: Literal["default"] | list[str] = Field("default", description="`default` or a list of statistic names (qunsim calibrate --help)")
     budget: Budget = Budget()
-    seed: int = Field(1, ge=0, description="seed of the whole fit (exactly reproducible with --workers 1)")
+    seed: int = Field(1, ge=0, description="seed of the whole fit (the same posterior on any number of local workers)")
 
     @field_validator("parameters")
     @classmethod
@@ -300,7 +300,7 @@ class Stopped(Exception):
                          f"resume with: {command}")
 
 
-def _sampler(workers: int | None, executor: str, scheduler: str | None):
+def _sampler(workers: int | None, executor: str, scheduler: str | None, seed: int):
     import pyabc
 
     if executor == "dask":
@@ -311,10 +311,7 @@ def _sampler(workers: int | None, executor: str, scheduler: str | None):
         except (OSError, TimeoutError) as e:
             raise ConnectionError(f"--scheduler {scheduler}: no dask scheduler answered ({e})") from None
         return pyabc.sampler.DaskDistributedSampler(client, batch_size=4)
-    n = max(1, workers or os.cpu_count() or 1)
-    if n == 1:
-        return pyabc.sampler.SingleCoreSampler()
-    return pyabc.sampler.MulticoreEvalParallelSampler(n_procs=n)
+    return SlotSampler(workers or os.cpu_count() or 1, seed)
 
 
 class _Generations(logging.Handler):
@@ -370,9 +367,9 @@ def fit(cal: Calibration, out: Path, *, workers: int | None = None, executor: st
                                   for i, (lo, hi) in enumerate(p.bounds for p in spec.parameters.values())})
     simulator = Simulator.of(cal)
     abc = pyabc.ABCSMC(simulator, prior, pyabc.AdaptivePNormDistance(p=2), population_size=spec.budget.particles,
-                       sampler=_sampler(workers, executor, scheduler))
+                       sampler=_sampler(workers, executor, scheduler, spec.seed))
     db = f"sqlite:///{(out / HISTORY).resolve()}"
-    np.random.seed(spec.seed + (1_000_003 * _generations_done(out) if resume else 0))
+    np.random.seed(spec.seed + (1_000_003 * _generations_done(out) if resume else 0))  # what pyabc draws outside the slots (dask)
     history = abc.load(db, 1) if resume else abc.new(db, cal.observed)
     done = history.max_t + 1
     handler = _Generations(progress or (lambda s: None))
@@ -446,7 +443,7 @@ def write_outputs(cal: Calibration, out: Path, history, simulator: Simulator, wa
         "posterior": summary["parameters"],
         "predictive_check": check,
         "summary": summary["sentences"],
-        "reproducible": (workers or os.cpu_count()) == 1 and executor == "local",
+        "reproducible": executor == "local",
         "finished": datetime.now().isoformat(timespec="seconds"),
     }
     (out / "calibration.json").write_text(json.dumps(doc, indent=1, default=str))
