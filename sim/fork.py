@@ -44,9 +44,9 @@ def problem(directory: Path, size: int) -> str | None:
         lacking = [c for c in columns if c not in have]
         if lacking:
             return f"{directory / table} has no column {lacking[0]!r} — it is not the importer's table; import again with `qunsim import`"
-    today = read(directory, Novelty())
-    if not len(today.person):
+    if not pd.read_parquet(directory / "memberships.parquet", columns=["left"])["left"].isna().any():
         return f"{directory}: nobody is a member on its last day (every membership ended) — nothing to fork from"
+    today = read(directory, Novelty())
     if today.people > size:
         return (f"{directory} has {today.people:,} people, more than world.population.size ({size:,}) — set "
                 f"world.population.size to at least {today.people:,} (the rest are outsiders who may join)")

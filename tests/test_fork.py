@@ -6,6 +6,7 @@ exported as Telegram and imported, 45 days, three groups, 244 people.
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -178,6 +179,13 @@ def test_a_bad_start_is_one_line_with_exit_code_2(tmp_path):
             load(path)
         assert [str(p) for p in e.value.problems] == [p for p in map(str, e.value.problems) if p.startswith(f"{path}:5: world.start:")]
         assert what in str(e.value)
+    gone = tmp_path / "gone"
+    shutil.copytree(DATA, gone)
+    spells = pd.read_parquet(gone / "memberships.parquet")
+    spells.assign(left=spells["left"].fillna(44)).to_parquet(gone / "memberships.parquet")
+    (tmp_path / "gone.yaml").write_text("name: gone\nworld:\n  start: gone\n")
+    with pytest.raises(ScenarioError, match="nobody is a member on its last day"):
+        load(tmp_path / "gone.yaml")
     small = tmp_path / "small.yaml"
     small.write_text(f"name: small\nworld:\n  start: {DATA}\n  population:\n    size: 100\n")
     with pytest.raises(ScenarioError, match="244 people, more than world.population.size") as e:
