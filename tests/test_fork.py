@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from agents.community import NEVER
+from agents.community import IMPORTED, NEVER
 from agents.fork import replay_novelty, sociability_map
 from agents.world import Novelty
 from sim.model import CommunityModel
@@ -140,6 +140,8 @@ def test_records_and_kpis_of_a_fork(record):
     r = execute(job)
     imported = r.memberships[r.memberships["how"] == "imported"]
     assert len(imported) == spells["left"].isna().sum() and (imported["joined"] <= 0).all()
+    logged = r.invitations[r.invitations["channel"] == IMPORTED]  # each membership starts in the log on its day
+    assert sorted(logged["day"]) == sorted(imported["joined"])
     k = r.kpis
     assert k["joined_total"] == k["members_final"] + k["left_total"]  # imported members count as day-0 members
     assert r.daily["joins"].iloc[0] < 20  # day 0's joins are the day's arrivals, not the 208 imported members
