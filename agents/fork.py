@@ -40,7 +40,7 @@ class Today:
     peak: np.ndarray  # most members it had at the end of a day
     group_last_post: np.ndarray  # day of its last message, NEVER if none
     activity: np.ndarray  # messages per member per day over the record's last 7 days
-    person: np.ndarray  # per current membership: the model person
+    person: np.ndarray  # per current membership, in the order they began: the model person
     group: np.ndarray  # the open group (index into names)
     joined: np.ndarray  # day the spell began (<= 0)
     last_post: np.ndarray  # day of the spell's last message, NEVER if none

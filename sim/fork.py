@@ -110,6 +110,7 @@ def _read(directory: Path, stamp: tuple, nv: Novelty) -> Today:
         ok = ~np.isnan(x) if valid is None else valid
         return np.where(ok, np.nan_to_num(x) - last, NEVER).astype(np.int32)
 
+    o = np.lexsort((person[now], c_group, c_joined))  # current memberships in the order they began
     return Today(
         people=k,
         names=[str(x) for x in g_of["name"].reindex(kept)],
@@ -117,9 +118,9 @@ def _read(directory: Path, stamp: tuple, nv: Novelty) -> Today:
         peak=np.maximum(g_of["peak"].reindex(kept).fillna(0).to_numpy(np.int64), size),
         group_last_post=day(g_last),
         activity=activity,
-        person=person[now].astype(np.int64), group=c_group.astype(np.int64), joined=day(c_joined),
-        last_post=day(posted), novelty=novelty,
-        active=cur["days_active"].to_numpy(np.int64).astype(float),
+        person=person[now][o].astype(np.int64), group=c_group[o].astype(np.int64), joined=day(c_joined[o]),
+        last_post=day(posted[o]), novelty=novelty[o],
+        active=cur["days_active"].to_numpy(np.int64)[o].astype(float),
         first_join=day(first_join), first_post=day(first_post, first_post <= last),
         person_last_post=day(last_post, last_post >= 0),
         messages=p_msgs.astype(np.int64), days=p_days.astype(float),
