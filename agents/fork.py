@@ -8,8 +8,9 @@ Each person's sociability is estimated from their history (`sociability_map`), r
 the model's own posting rule (behaviour.multiplier) so that an imported member starts out
 posting at about the rate their history shows. Days before day 0 are negative.
 
-Nothing here is random: the day-0 state is a function of the record and the world's
-draws, so every arm of a replication starts from the same community.
+Nothing here draws but `scatter` (from the run's network stream): the day-0 state is a
+function of the record, the world and the seed, so every arm of a replication starts
+from the same community.
 """
 
 from __future__ import annotations
