@@ -102,23 +102,33 @@ def familiarity(c: Community, sizes: np.ndarray) -> np.ndarray:
     return np.minimum(1.0, (m.ties + m.acquaint) / np.maximum(sizes[m.group] - 1, 1))
 
 
+def multiplier(c: Community, w: World, known: np.ndarray, base: np.ndarray | float = 1.0) -> np.ndarray:
+    """Per row: `base` times what multiplies a member's sociability into today's expected posts in
+    that group (interest, friends inside, familiarity `known`, yesterday's activity, novelty, mood, mute).
+
+    Apart from `post` so that a fork (agents/fork.py) can read an observed rate as sociability;
+    `post` passes sociability as `base`, so the product is taken in the same order as ever."""
+    m, pp, pe = c.members, w.posting, c.people
+    reply_effect = 1 + pp.reply_effect * saturate(c.groups.view("activity"), pp.activity_half)
+    return (
+        base
+        * pe.interest[m.person] ** pp.interest_exponent
+        * (1 + pp.tie_effect * m.ties / (m.ties + pp.tie_half))
+        * (1 + w.familiarity.effect * known)
+        * reply_effect[m.group]
+        * (1 + w.novelty.effect * m.novelty)
+        * np.clip(1 + pp.mood_weight * m.satisfaction, 0.05, 2.0)
+        * np.where(m.muted, pp.muted_factor, 1.0)
+    )
+
+
 def post(c: Community, w: World, fx: Effects, rng: np.random.Generator, day: int, sizes: np.ndarray) -> Posts:
     """Each membership posts a Poisson count; spammers post ads instead; moderation removes some."""
     m, pp, pe = c.members, w.posting, c.people
     p, g = m.person, m.group
-    reply_effect = 1 + pp.reply_effect * saturate(c.groups.view("activity"), pp.activity_half)
     muted = np.where(m.muted, pp.muted_factor, 1.0)
     known = familiarity(c, sizes)
-    rate = (
-        pe.sociability[p]
-        * pe.interest[p] ** pp.interest_exponent
-        * (1 + pp.tie_effect * m.ties / (m.ties + pp.tie_half))
-        * (1 + w.familiarity.effect * known)
-        * reply_effect[g]
-        * (1 + w.novelty.effect * m.novelty)
-        * np.clip(1 + pp.mood_weight * m.satisfaction, 0.05, 2.0)
-        * muted
-    )
+    rate = multiplier(c, w, known, pe.sociability[p])
     rate[m.spammer] = pp.spam_rate
     count = rng.poisson(rate)
     spam = np.where(m.spammer, count, 0)

@@ -21,8 +21,9 @@ from .population import Population
 NEVER = -(10**6)  # "day" of something that never happened; far enough in the past
 
 # how a person came in: the channel column of the invitations log, and memberships.parquet `how`
-INITIAL, OUTSIDE, INVITED, MOVED, CREATED = 0, 1, 2, 3, 4
-CHANNELS = ("launch", "outside", "invited", "moved", "created")  # created: a founder of a group members opened
+INITIAL, OUTSIDE, INVITED, MOVED, CREATED, IMPORTED = 0, 1, 2, 3, 4, 5
+# created: a founder of a group members opened; imported: a member on day 0 of a fork (world.start), joined before
+CHANNELS = ("launch", "outside", "invited", "moved", "created", "imported")
 
 # how a group was opened (groups.parquet `how`); a lever's groups are named by its key
 LAUNCH, OVERFLOW, BY_MEMBERS, BY_OPERATOR = "launch", "overflow", "created", "operator"
@@ -519,10 +520,11 @@ class Community:
 
     def memberships(self) -> dict[str, np.ndarray]:
         """Every membership ever: those that ended (with `left`, `why_left`) then the current ones
-        (`left` and `why_left` -1). `joined` is the day the membership began in that group."""
+        (`left` NEVER, `why_left` -1). `joined` is the day the membership began in that group
+        (negative in a fork: before day 0)."""
         m, sp = self.members, self.spells
         n = len(m)
-        now = {"person": m.person, "group": m.group, "id": m.id, "left": np.full(n, -1, np.int32),
+        now = {"person": m.person, "group": m.group, "id": m.id, "left": np.full(n, NEVER, np.int32),
                "why_left": np.full(n, -1, np.int8), "messages": m.posts, "last_post": m.last_post}
         out = {k: np.concatenate([e[k] for e in self.ended] + [now[k]]) for k in now}
         ids = out.pop("id")

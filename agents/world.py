@@ -63,7 +63,7 @@ class Groups(Params):
 
     initial: int = param(1, "groups", "groups open on day 0", ge=1, le=1_000_000)
     initial_members: int = param(300, "members/group", "members placed in each initial group on day 0 (a launch)", ge=0)
-    launch_from: Literal["interest", "friends"] = param("interest", "-", "who fills the launch groups: people drawn by interest (strangers, mostly), or circles of friends (a few people drawn by interest bring their friends, and theirs)")
+    launch_from: Literal["interest", "friends"] = param("interest", "-", "who fills the launch groups: people drawn by interest (strangers, mostly), or circles of friends (a few people drawn by interest bring their friends, and theirs); in a fork (world.start), whether the imported people sit at random in a generated network (interest) or together in its circles (friends)")
     cap: int = param(500, "members", "platform cap on group size", "WeChat's limit of 500 members per group", PUB, ge=2, le=200_000)
     overflow: Literal["new_group", "turn_away"] = param("new_group", "-", "when every open group is full: open a new group, or turn joiners away")
     norms: float = param(0.6, "0-1", "initial strength of a group's norms against ads and abuse", "motivation: seed 003/004 (no number)", ge=0, le=1)
@@ -242,6 +242,7 @@ class Economy(Params):
 
 
 class World(Params):
+    start: Path | None = param(None, "-", "a `qunsim import` directory to fork from: day 0 is its last day, with its open groups, their current members, each member's tenure and a posting propensity estimated from their history (docs/data.md); relative to the scenario file; none: a launch (world.groups)")
     population: Population = Population()
     network: Network = Network()
     groups: Groups = Groups()

@@ -14,6 +14,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from pydantic import BaseModel  # noqa: E402
+
 from agents.params import describe  # noqa: E402
 from agents.world import World  # noqa: E402
 from sim.outcomes import KPIS  # noqa: E402
@@ -28,7 +30,15 @@ def table(header: list[str], rows: list[list[str]]) -> str:
 def world_parameters() -> str:
     """One table per world section: parameter, default, unit, meaning, kind, source."""
     out = []
+    top = [r for r in describe(World, "world.") if r["path"].count(".") == 1]  # fields of the world itself (world.start)
+    if top:
+        out.append("**`world`** — where the community starts\n")
+        out.append(table(["parameter", "default", "unit", "meaning", "kind", "source"],
+                         [[f"`{r['path']}`", f"`{r['default']}`", r["unit"], r["meaning"], r["kind"], r["source"]] for r in top]))
+        out.append("")
     for section, field in World.model_fields.items():
+        if not (isinstance(field.annotation, type) and issubclass(field.annotation, BaseModel)):
+            continue
         rows = describe(field.annotation, f"world.{section}.")
         out.append(f"**`world.{section}`** — {field.annotation.__doc__.strip().splitlines()[0]}\n")
         out.append(table(["parameter", "default", "unit", "meaning", "kind", "source"],

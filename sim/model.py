@@ -9,13 +9,15 @@ import mesa
 import numpy as np
 
 from agents import behaviour as rules
+from agents import fork
 from agents.community import INITIAL, INVITED, LAUNCH, NEVER, OUTSIDE, Community
-from agents.network import neighbours
 from agents.effects import Effects
-from agents.network import generate
+from agents.network import generate, neighbours
 from agents.operator import Operator
 from agents.population import Population
 from agents.world import World
+
+from .fork import read as read_today
 
 STREAMS = ("population", "network", "launch", "arrivals", "posting", "reading", "reacting", "spreading", "operator", "creating")
 MAU_WINDOW = 30  # days: "monthly" active, and "silent" = no post in this window
@@ -33,7 +35,8 @@ def streams(seed: int) -> dict[str, np.random.Generator]:
 class CommunityModel(mesa.Model):
     """A chat community under one operating strategy.
 
-    world:  the uncertainties (agents.world.World)
+    world:  the uncertainties (agents.world.World); with `world.start` day 0 is an imported
+            community's last day (agents/fork.py), otherwise a launch (`_launch`)
     levers: strategy objects (agents.strategies), already built from the scenario
     """
 
@@ -44,6 +47,8 @@ class CommunityModel(mesa.Model):
         self.day = 0
         people = Population.draw(world.population, self.rngs["population"])
         network = generate(world.network, people.size, self.rngs["network"])
+        if world.start is not None and world.network.kind != "edge_list" and world.groups.launch_from == "interest":
+            network = fork.scatter(network, self.rngs["network"])
         g = world.groups
         self.community = c = Community(people, network, g.norms, g.cap, g.overflow,
                                        satisfaction=world.satisfaction.initial, expectation=world.satisfaction.aspiration)
@@ -52,8 +57,12 @@ class CommunityModel(mesa.Model):
                           self.rngs["arrivals"] if i == 0 else stream(seed, f"arrivals:{ch.name}"))
                          for i, ch in enumerate(world.arrivals.all())]
         self.arrived = np.zeros(len(self.channels), np.int64)  # joiners per channel
-        self._launch()
-        self.entered_before = 0  # so that day 0's joins include the launch
+        if world.start is None:
+            self._launch()
+            self.entered_before = 0  # so that day 0's joins include the launch
+        else:  # a fork: day 0 is a real community's last day; its members joined before it
+            fork.seed(c, read_today(world.start, world.novelty), world)
+            self.entered_before = c.entered
         self.operator = Operator(self, c, world, list(levers or []), self.rngs["operator"])
         self.daily: list[dict[str, Any]] = []
         self.group_daily: list[np.ndarray] = []

@@ -46,7 +46,7 @@ def gini(x: np.ndarray) -> float:
 
 for _name, _meaning, _unit, _better in [
     ("members_final", "people in at least one group on the last day", "people", "higher"),
-    ("joined_total", "people who ever joined, the day-0 launch included", "people", "higher"),
+    ("joined_total", "people who were ever members: the day-0 launch (or a fork's imported members) included", "people", "higher"),
     ("left_total", "people who left every group they were in", "people", "lower"),
     ("dau_mean", "mean daily members who took part in the conversation (ads and ritual messages do not count) over the run", "people/day", "higher"),
     ("dau_final", "mean daily conversation posters over the last 7 days", "people/day", "higher"),
@@ -57,8 +57,8 @@ for _name, _meaning, _unit, _better in [
     ("spam_share", "ads / all member posts over the run", "share", "lower"),
     ("silent_share_final", "members with no post in the last 30 days", "share", "lower"),
     ("muted_share_final", "members who muted at least one of their groups", "share", "lower"),
-    ("retention_d7", "joiners still members 7 days after joining (joiners with 7 days observed)", "share", "higher"),
-    ("retention_d30", "joiners still members 30 days after joining (joiners with 30 days observed)", "share", "higher"),
+    ("retention_d7", "joiners from day 0 on still members 7 days after joining (joiners with 7 days observed)", "share", "higher"),
+    ("retention_d30", "joiners from day 0 on still members 30 days after joining (joiners with 30 days observed)", "share", "higher"),
     ("groups_alive_final", "groups with a member post on at least one of the last alive_window days", "groups", "higher"),
     ("group_lifespan_median_days", "median days from a group's opening to its last alive day (open groups counted to the end: a lower bound)", "days", "higher"),
     ("message_gini", "Gini coefficient of messages per person who ever joined", "0-1", "neither"),
@@ -76,7 +76,11 @@ for _name, _meaning, _unit, _better in [
 
 
 def retention(joined: np.ndarray, left: np.ndarray, horizon: int, after: int) -> float:
-    seen = (joined != NEVER) & (joined <= horizon - 1 - after)
+    """Share of the people who joined from day 0 on, with `after` days observed, still in after `after` days.
+
+    A fork's imported members joined before day 0 and are left out: that they were still
+    there on day 0 is how they were chosen, so counting them would overstate retention."""
+    seen = (joined != NEVER) & (joined >= 0) & (joined <= horizon - 1 - after)
     if not seen.any():
         return float("nan")
     stayed = (left[seen] == NEVER) | (left[seen] - joined[seen] > after)

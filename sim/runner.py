@@ -174,9 +174,11 @@ def _people_table(model: CommunityModel) -> pd.DataFrame:
 
 # ---- records: built from the community's NumPy columns and logs at the end (no loop over members) ----
 def _day_or_null(day: np.ndarray, valid: np.ndarray | None = None) -> pd.arrays.IntegerArray:
-    """Days as nullable int32: null where the thing never happened (NEVER, -1) or `valid` is False."""
+    """Days as nullable int32: null where the thing never happened (NEVER) or `valid` is False.
+
+    Other negative days are real: in a fork (world.start) they are days before day 0."""
     day = np.asarray(day)
-    missing = day < 0 if valid is None else (day < 0) | ~valid
+    missing = day == NEVER if valid is None else (day == NEVER) | ~valid
     return pd.arrays.IntegerArray(day.astype(np.int32), missing)
 
 

@@ -406,6 +406,10 @@ def load(path: str | Path | None = None, overrides: list[str] | None = None, dat
             scenario, what = _posterior(scenario, base_dir)
             if what:
                 problems.append(Problem(where(("posterior",), arm), what))
+        if scenario is not None and scenario.world.start is not None:
+            scenario, what = _start(scenario, base_dir)
+            if what:
+                problems.append(Problem(where(("world", "start"), arm), what))
         if scenario is not None and scenario.world.network.kind == "edge_list":
             scenario, what = _edge_list(scenario, base_dir)
             if what:
@@ -444,13 +448,14 @@ def world_problems(w: World) -> list[tuple[tuple, str]]:
     """Values valid one by one that cannot hold together: (location, what is wrong and the fix)."""
     g, n, net = w.groups, w.population.size, w.network
     out: list[tuple[tuple, str]] = []
-    if g.initial_members > g.cap:
+    launch = w.start is None  # a fork opens no launch groups: world.groups' launch settings are not used
+    if launch and g.initial_members > g.cap:
         out.append((("world", "groups", "initial_members"), f"world.groups.initial_members: {g.initial_members} is above "
                     f"world.groups.cap ({g.cap}) — a launch group cannot be larger than the platform cap"))
-    if g.initial > n:
+    if launch and g.initial > n:
         out.append((("world", "groups", "initial"), f"world.groups.initial: {g.initial:,} groups for {n:,} people "
                     "(world.population.size) — open at most one group per person"))
-    elif g.initial * g.initial_members > n:
+    elif launch and g.initial * g.initial_members > n:
         out.append((("world", "groups", "initial_members"), f"world.groups.initial_members: {g.initial} group(s) x "
                     f"{g.initial_members} launch members is more than world.population.size ({n:,}) — set initial_members "
                     f"to at most {n // g.initial:,}, or a larger population"))
@@ -470,6 +475,19 @@ def _posterior(scenario: Scenario, base_dir: Path) -> tuple[Scenario, str | None
     path = scenario.posterior if scenario.posterior.is_absolute() else base_dir / scenario.posterior
     what = check_posterior(path)
     return scenario.model_copy(update={"posterior": path.resolve()}), (f"posterior: {what}" if what else None)
+
+
+def _start(scenario: Scenario, base_dir: Path) -> tuple[Scenario, str | None]:
+    """Resolve `world.start` against the scenario's folder and check it is an import to fork from."""
+    from .fork import problem
+
+    start = scenario.world.start
+    path = start if start.is_absolute() else base_dir / start
+    what = problem(path, scenario.world.population.size)
+    if what:
+        return scenario, f"world.start: {what}"
+    world = scenario.world.model_copy(update={"start": path.resolve()})
+    return scenario.model_copy(update={"world": world}), None
 
 
 def _edge_list(scenario: Scenario, base_dir: Path) -> tuple[Scenario, str | None]:

@@ -183,6 +183,66 @@ def test_ctrl_c_keeps_the_finished_generations_and_resume_completes(observed):
     assert [g["generation"] for g in doc["generations"]] == [0, 1, 2]
 
 
+# ---- through the import: a run exported as a chat, imported, and fitted ------------------------
+@pytest.fixture(scope="module")
+def imported(observed) -> Path:
+    """The observed run as a community would hand it over: `qunsim export` as Telegram, then `qunsim import`."""
+    from typer.testing import CliRunner
+
+    from sim.cli import app
+
+    cli = CliRunner()
+    r = cli.invoke(app, ["export", str(observed / "obs"), "--format", "telegram", "--out", str(observed / "tg")])
+    assert r.exit_code == 0, r.output
+    r = cli.invoke(app, ["import", str(observed / "tg" / "result.json"), "--out", str(observed / "imp"), "--no-report"])
+    assert r.exit_code == 0, r.output
+    return observed / "imp"
+
+
+def test_an_import_directory_is_calibration_data(observed, imported):
+    """`data:` takes an import directory: its statistics are those of the run it came from, up to how the
+    export places a day's messages (members, joins and shares are exact; daily posters approximate)."""
+    path = observed / "from_import.yaml"
+    path.write_text("name: from_import\nscenario: world.yaml\ndata: imp\nparameters:\n"
+                    "  world.arrivals.per_day: {low: 1, high: 20}\nstatistics: default\n")
+    cal = load_calibration(path)
+    direct, days = statistics.from_directory(observed / "obs")
+    assert cal.days == days == 21 and set(cal.observed) == set(direct)
+    for key in ("members_final", "joins_after_launch", "leaves_total", "ever_posted_share", "top1_share", "message_gini"):
+        assert cal.observed[key] == pytest.approx(direct[key]), key
+    assert sum(v for k, v in cal.observed.items() if k.startswith("messages_w")) == pytest.approx(
+        sum(v for k, v in direct.items() if k.startswith("messages_w")), rel=0.05)
+    small = calibration_file(observed, "tiny_import", "{simulations: 30, particles: 10, generations: 1, predictive: 0}",
+                             "  world.arrivals.per_day: {low: 1, high: 20}")
+    small.write_text(small.read_text().replace("data: obs", "data: imp"))
+    assert len(_posterior(fit(load_calibration(small), observed / "tiny_import_out", workers=1))) == 10
+
+
+def test_two_parameters_are_recovered_through_the_import(observed, imported):
+    """Parameter recovery from what a real community provides: the simulated truth exported as
+    Telegram and imported; each 90% interval holds the truth and spans less than half the prior."""
+    path = calibration_file(observed, "recover_import", "{simulations: 800, particles: 40, generations: 4, predictive: 0}")
+    path.write_text(path.read_text().replace("data: obs", "data: imp"))
+    doc = json.loads((fit(load_calibration(path), observed / "recover_import_out", workers=1) / "calibration.json").read_text())
+    for path_, truth in TRUTH.items():
+        p = doc["posterior"][path_]
+        assert p["q05"] <= truth <= p["q95"], (path_, p)
+        assert p["interval_share_of_prior"] < 0.5, (path_, p)
+
+
+@pytest.mark.slow
+def test_two_parameters_are_recovered_through_the_import_with_every_statistic(observed, imported):
+    """The same on the default statistics and a larger budget: intervals a third of the prior or less."""
+    path = calibration_file(observed, "recover_import_all", "{simulations: 3000, particles: 100, generations: 6, predictive: 20}",
+                            stats="default")
+    path.write_text(path.read_text().replace("data: obs", "data: imp"))
+    doc = json.loads((fit(load_calibration(path), observed / "recover_import_all_out", workers=2) / "calibration.json").read_text())
+    for path_, truth in TRUTH.items():
+        p = doc["posterior"][path_]
+        assert p["q05"] <= truth <= p["q95"], (path_, p)
+        assert p["interval_share_of_prior"] < 0.35, (path_, p)
+
+
 @pytest.mark.slow
 def test_a_fit_runs_on_a_dask_cluster(observed):
     """The dask sampler reaches the same code: a tiny fit on a local cluster writes a posterior

@@ -94,6 +94,21 @@ def test_a_run_written_today_exports_with_its_totals(tmp_path):
     assert observed["dau_mean"] == pytest.approx(result.kpis["dau_mean"], rel=0.5)  # messages placed, not recorded
 
 
+def test_a_results_folder_of_qunsim_run_exports_with_its_inviters(tmp_path):
+    """A run's memberships.parquet has no `inviter`: the export takes it from invitations.parquet,
+    so the invitation trees (referral share, cascades) survive the round trip."""
+    job = Job("base", 0, 11, {"name": "roundtrip", "days": DAYS, "world": world().model_dump(mode="json"), "strategy": []})
+    result = execute(job)
+    for name in ("people", "invitations", "group_days", "daily", "memberships"):
+        getattr(result, name).assign(arm="base", rep=0).to_parquet(tmp_path / f"{name}.parquet")
+    records = export.run_records(tmp_path)
+    assert records.memberships["inviter"].notna().sum() == (result.invitations["channel"] == 2).sum()
+    out = importer.run(export.write(records, "telegram", tmp_path / "e"), tmp_path / "i", report=False)
+    observed = json.loads((out / "observed.json").read_text())["kpis"]
+    for k in ("members_final", "joined_total", "left_total", "messages_total", "referral_join_share", "cascade_depth_max"):
+        assert same(observed[k], result.kpis[k]), k
+
+
 def test_cli_export_writes_files(tmp_path):
     from typer.testing import CliRunner
 

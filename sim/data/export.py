@@ -59,12 +59,26 @@ def run_records(directory: str | Path, arm: str | None = None, rep: int = 0) -> 
         if mem.empty:
             raise ExportProblem(f"{d}: no memberships for arm {arm!r}, rep {rep}")
         daily = d / "daily.parquet"
+        if "inviter" not in mem.columns:  # who brought each invited joiner is in the invitation log
+            mem = _with_inviters(mem, d / "invitations.parquet", arm, rep)
         seen = max(int(mem[c].max()) for c in ("joined", "left", "last_post") if mem[c].notna().any())
         days = int(pd.read_parquet(daily, columns=["day"])["day"].max()) + 1 if daily.exists() else seen + 1
         return Records(mem, spell_messages(mem).assign(arm=arm, rep=rep), days)
     if not (d / "people.parquet").exists() or not (d / "invitations.parquet").exists():
         raise FileNotFoundError(f"{d}: no people.parquet / invitations.parquet — give a finished results directory or an import")
     return derive(d, arm, rep)
+
+
+def _with_inviters(mem: pd.DataFrame, log: Path, arm: str, rep: int) -> pd.DataFrame:
+    """memberships.parquet with `inviter` from invitations.parquet (null where nobody invited, or no log)."""
+    if not log.exists():
+        return mem.assign(inviter=pd.array([None] * len(mem), dtype="Int64"))
+    inv = pd.read_parquet(log, columns=["day", "inviter", "invitee", "group", "arm", "rep"])
+    inv = inv[(inv["arm"] == arm) & (inv["rep"] == rep) & (inv["inviter"] >= 0)]
+    inv = inv.rename(columns={"invitee": "person", "day": "joined"})[["person", "group", "joined", "inviter"]]
+    inv = inv.astype({"person": "int64", "group": "int64", "joined": "int64"}).drop_duplicates(["person", "group", "joined"])
+    out = mem.astype({"joined": "int64"}).merge(inv, on=["person", "group", "joined"], how="left")
+    return out.assign(inviter=out["inviter"].astype("Int64"))
 
 
 def derive(d: Path, arm: str | None, rep: int) -> Records:

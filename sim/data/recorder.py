@@ -15,11 +15,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from agents.community import INITIAL, INVITED, MOVED, OUTSIDE, UNHAPPY
+from agents.community import CREATED, IMPORTED, INITIAL, INVITED, MOVED, OUTSIDE, UNHAPPY
 
 from .tables import MEMBERSHIPS
 
-CHANNELS = {INITIAL: "launch", OUTSIDE: "outside", INVITED: "invited", MOVED: "moved"}
+CHANNELS = {INITIAL: "launch", OUTSIDE: "outside", INVITED: "invited", MOVED: "moved", CREATED: "created",
+            IMPORTED: "imported"}
 
 
 @dataclass
