@@ -75,7 +75,7 @@ def test_heavy_posters_get_a_higher_sociability_than_silent_members(record):
     from agents import behaviour
 
     m = c.members
-    kappa = behaviour.multiplier(c, world(), c.group_sizes())
+    kappa = behaviour.multiplier(c, world(), behaviour.familiarity(c, c.group_sizes()))
     days = 1 - m.joined
     expected = s[m.person] * kappa * days
     seen = np.bincount(np.searchsorted(ids, spells["person"]), spells["messages"], minlength=len(ids))[m.person]
