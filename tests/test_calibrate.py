@@ -44,6 +44,14 @@ def observed(tmp_path_factory) -> Path:
     return d
 
 
+def assert_recovered(doc: dict, share: float) -> None:
+    """Each 90% posterior interval holds the truth and spans less than `share` of the prior."""
+    for path_, truth in TRUTH.items():
+        p = doc["posterior"][path_]
+        assert p["q05"] <= truth <= p["q95"], (path_, p)
+        assert p["interval_share_of_prior"] < share, (path_, p)
+
+
 def calibration_file(d: Path, name: str, budget: str, parameters: str | None = None, stats: str = FAST_STATS) -> Path:
     parameters = parameters or """  world.arrivals.per_day: {low: 1, high: 20}
   world.population.sociability_median: {low: 0.001, high: 0.05, scale: log}"""
@@ -142,10 +150,7 @@ def test_two_parameters_are_recovered(observed):
     doc = json.loads((out / "calibration.json").read_text())
     post = _posterior(out)
     assert list(post.columns) == [*TRUTH, "weight"] and post["weight"].sum() == pytest.approx(1)
-    for path_, truth in TRUTH.items():
-        p = doc["posterior"][path_]
-        assert p["q05"] <= truth <= p["q95"], (path_, p)
-        assert p["interval_share_of_prior"] < 0.5, (path_, p)
+    assert_recovered(doc, 0.5)
     assert doc["simulations"] <= 800 and len(doc["generations"]) >= 2
     assert all(0 < g["acceptance"] <= 1 and g["ess"] > 1 for g in doc["generations"])
     assert set(doc["predictive_check"]["statistics"]) == set(doc["observed"])
@@ -224,10 +229,7 @@ def test_two_parameters_are_recovered_through_the_import(observed, imported):
     path = calibration_file(observed, "recover_import", "{simulations: 800, particles: 40, generations: 4, predictive: 0}")
     path.write_text(path.read_text().replace("data: obs", "data: imp"))
     doc = json.loads((fit(load_calibration(path), observed / "recover_import_out", workers=1) / "calibration.json").read_text())
-    for path_, truth in TRUTH.items():
-        p = doc["posterior"][path_]
-        assert p["q05"] <= truth <= p["q95"], (path_, p)
-        assert p["interval_share_of_prior"] < 0.5, (path_, p)
+    assert_recovered(doc, 0.5)
 
 
 @pytest.mark.slow
@@ -237,10 +239,7 @@ def test_two_parameters_are_recovered_through_the_import_with_every_statistic(ob
                             stats="default")
     path.write_text(path.read_text().replace("data: obs", "data: imp"))
     doc = json.loads((fit(load_calibration(path), observed / "recover_import_all_out", workers=2) / "calibration.json").read_text())
-    for path_, truth in TRUTH.items():
-        p = doc["posterior"][path_]
-        assert p["q05"] <= truth <= p["q95"], (path_, p)
-        assert p["interval_share_of_prior"] < 0.35, (path_, p)
+    assert_recovered(doc, 0.35)
 
 
 @pytest.mark.slow
