@@ -94,12 +94,14 @@ def newcomer_return(models: list[CommunityModel]) -> tuple[float, float]:
 @pytest.mark.xfail(strict=True, reason=GAP + "newcomer effect — a reply to a first post barely changes whether newcomers post again (published: +12 points)")
 def test_a_reply_to_a_newcomers_first_post_brings_them_back():
     """Joyce & Kraut 2006: newcomers whose first post got a reply posted again 56% of the time,
-    against 44% without one: +12 points. Tolerance: the model's difference within 6 points of 12."""
-    with_reply, without = newcomer_return(runs())
+    against 44% without one: +12 points. Tolerance: the model's difference within 6 points of 12.
+    On 12 replications: on seeds 1-4 alone the difference is +6, at the edge of the tolerance
+    by luck (+1 on the 8 of docs/model.md §9)."""
+    with_reply, without = newcomer_return(runs(12))
     assert abs((with_reply - without) - 0.12) <= 0.06, (with_reply, without)
 
 
-@pytest.mark.xfail(strict=True, reason=GAP + "muting — about 45% of members mute their group (survey: 74.6% mute groups, of people in 10-30 groups)")
+@pytest.mark.xfail(strict=True, reason=GAP + "muting — about 44% of members mute their group (survey: 74.6% mute groups, of people in 10-30 groups)")
 def test_three_quarters_mute_groups():
     """China Youth Daily 2020 (2,002 WeChat users): 74.6% mute groups. Measured: members who
     muted their group by day 90. Tolerance: 10 points."""
