@@ -18,6 +18,7 @@ BK = "Backstrom et al., KDD 2006"
 VM = "van Mierlo, JMIR 2014; Nielsen 90-9-1"
 CYD = "China Youth Daily WeChat survey 2020"
 PUB = "published"
+CAL = "calibration/published.yaml"  # the committed fit of the default world to published figures (docs/model.md §9.1)
 
 
 class Population(Params):
@@ -26,8 +27,8 @@ class Population(Params):
     size: int = param(20_000, "people", "potential members reachable by channels and the social network", ge=10, le=20_000_000)
     interest_mean: float = param(0.35, "0-1", "mean interest in the community's topic (Beta distribution)", gt=0, lt=1)
     interest_concentration: float = param(3.0, "-", "Beta concentration of interest: higher = more alike", gt=0)
-    sociability_median: float = param(0.0015, "posts/day", "median posting propensity of an engaged member in a small active group", gt=0)
-    sociability_sigma: float = param(3.0, "log-sd", "spread of posting propensity (lognormal); makes a few members write most messages", f"motivation: {VM} (the paper gives shares, no sigma)", ge=0, le=4)
+    sociability_median: float = param(0.0004, "posts/day", "median posting propensity of an engaged member in a small active group", f"{CAL}: fitted to {VM} (< 25% ever posted, top 1% 74.7%, next 9% 24.0%); posterior median 0.0004, 90% interval 0.00014-0.00074", "calibrated", gt=0)
+    sociability_sigma: float = param(3.5, "log-sd", "spread of posting propensity (lognormal); makes a few members write most messages", f"{CAL}: fitted to {VM} (the same figures); posterior median 3.5, 90% interval 2.4-4.0 (the model's limit)", "calibrated", ge=0, le=4)
     sociability_cap: float = param(20.0, "posts/day", "highest posting propensity anyone has (cuts the lognormal tail)", gt=0)
     attention_median: float = param(150.0, "messages/day", "median number of group messages a person can take a day before feeling overloaded", f"motivation: {CYD} (the survey gives shares of respondents, no message count)", gt=0)
     attention_sigma: float = param(0.8, "log-sd", "spread of attention budgets (lognormal)", ge=0, le=3)

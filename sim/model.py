@@ -157,6 +157,7 @@ class CommunityModel(mesa.Model):
         joined_groups = np.concatenate(joined_groups)
         today.update(
             members=c.member_count(),
+            groups_open=int(c.groups.live.sum()),  # like members: after the day's closes and the groups joiners opened
             joins=c.entered - self.entered_before,  # first-timers and people who came back
             leaves=len(gone),
             cost=op.cost,

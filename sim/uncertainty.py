@@ -32,7 +32,6 @@ from .outcomes import KPIS
 # assumed parameters and the range we find plausible for each (low, high, scale), with why.
 # `qunsim run --robust` draws these; every other parameter keeps the scenario's value.
 PLAUSIBLE: dict[str, tuple[float, float, str, str]] = {
-    "world.population.sociability_median": (0.0005, 0.005, "log", "a typical member posts every few days to every few months"),
     "world.population.patience_median": (4.0, 30.0, "log", "an unhappy member stays from under a week to a month"),
     "world.population.attention_median": (50.0, 400.0, "log", "messages a day before overload, from light to heavy chat users"),
     "world.familiarity.effect": (1.0, 6.0, "log", "how much more a member talks in a group where they know everyone"),

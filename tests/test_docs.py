@@ -53,3 +53,18 @@ def test_params_json_lists_every_world_parameter_with_its_provenance():
     assert all(set(r) == {"path", "default", "unit", "meaning", "kind", "source"} for r in rows)
     published = {r["path"] for r in rows if r["kind"] == "published"}
     assert "world.response.reciprocity" in published and "world.population.attention_median" not in published
+
+
+def test_a_calibrated_parameter_is_the_median_of_its_committed_fit():
+    """`calibrated` means fitted by the committed file its source names: the file's output
+    (calibration/<name>/calibration.json) holds the parameter, its predictive check passed
+    for every statistic, and the default is the posterior median (rounded, within 5%)."""
+    calibrated = [r for r in describe(World, "world.") if r["kind"] == "calibrated"]
+    assert calibrated
+    for row in calibrated:
+        file = ROOT / row["source"].split(":")[0]
+        assert file.suffix == ".yaml" and file.exists(), row
+        doc = json.loads((file.parent / file.stem / "calibration.json").read_text())
+        assert row["path"] in doc["posterior"], row["path"]
+        assert all(s["pass"] for s in doc["predictive_check"]["statistics"].values()), doc["predictive_check"]
+        assert abs(row["default"] - doc["posterior"][row["path"]]["median"]) <= 0.05 * doc["posterior"][row["path"]]["median"], row

@@ -1,7 +1,8 @@
 """The default model against the published figures in DOMAIN.md, with the published numbers.
 
 Each test measures an output that no single equation of the model states, pools a few
-replications of the default world (5,000 people, 90 days) and compares it with the
+replications of the default world (its 20,000 people, 90 days: the world
+calibration/published.yaml fits, so the test measures what was fitted) and compares it with the
 published figure within the tolerance stated in its docstring. Where the model misses,
 the test is an expected failure (`xfail(strict=True)`: it must keep failing until the
 model is fixed, and then the marker must go) and the gap is listed in docs/model.md,
@@ -24,7 +25,7 @@ from sim.outcomes import measure
 
 DAYS = 90
 REPS = 4
-DEFAULT = {"population": {"size": 5000}}
+DEFAULT: dict = {}  # the default world as it is: a smaller population gives other shares
 
 
 @lru_cache(maxsize=None)
@@ -48,7 +49,7 @@ def message_shares(model: CommunityModel) -> tuple[float, float, float]:
 GAP = "docs/model.md, Known gaps: "
 
 
-@pytest.mark.xfail(strict=True, reason=GAP + "participation inequality — about 62% never post (published: more than 75%)")
+@pytest.mark.xfail(strict=True, reason=GAP + "participation inequality — about 73-74% never post (published: more than 75%)")
 def test_fewer_than_a_quarter_ever_post():
     """van Mierlo 2014 (63,990 members): fewer than 25% ever posted, so at least 75% never did."""
     never = np.mean([message_shares(m)[0] for m in runs()])
@@ -93,12 +94,14 @@ def newcomer_return(models: list[CommunityModel]) -> tuple[float, float]:
 @pytest.mark.xfail(strict=True, reason=GAP + "newcomer effect — a reply to a first post barely changes whether newcomers post again (published: +12 points)")
 def test_a_reply_to_a_newcomers_first_post_brings_them_back():
     """Joyce & Kraut 2006: newcomers whose first post got a reply posted again 56% of the time,
-    against 44% without one: +12 points. Tolerance: the model's difference within 6 points of 12."""
-    with_reply, without = newcomer_return(runs())
+    against 44% without one: +12 points. Tolerance: the model's difference within 6 points of 12.
+    On 12 replications: on seeds 1-4 alone the difference is +6, at the edge of the tolerance
+    by luck (+1 on the 8 of docs/model.md §9)."""
+    with_reply, without = newcomer_return(runs(12))
     assert abs((with_reply - without) - 0.12) <= 0.06, (with_reply, without)
 
 
-@pytest.mark.xfail(strict=True, reason=GAP + "muting — about 45% of members mute their group (survey: 74.6% mute groups, of people in 10-30 groups)")
+@pytest.mark.xfail(strict=True, reason=GAP + "muting — about 44% of members mute their group (survey: 74.6% mute groups, of people in 10-30 groups)")
 def test_three_quarters_mute_groups():
     """China Youth Daily 2020 (2,002 WeChat users): 74.6% mute groups. Measured: members who
     muted their group by day 90. Tolerance: 10 points."""
@@ -109,8 +112,10 @@ def test_three_quarters_mute_groups():
 @pytest.mark.xfail(strict=True, reason=GAP + "leaving — about 23% of people who joined have left by day 90 (survey: 38.4% actively leave groups)")
 def test_over_a_third_leave_groups():
     """China Youth Daily 2020: 38.4% actively leave groups. Measured: people who ever joined
-    and left the community by day 90. Tolerance: 10 points."""
-    left = np.mean([measure(m)["left_total"] / measure(m)["joined_total"] for m in runs()])
+    and left the community by day 90, on 12 replications: the share varies from 13% to 58%
+    by run (a run sliding into an ad group loses most of its members), so 4 runs with one
+    such run would decide by luck. Tolerance: 10 points."""
+    left = np.mean([measure(m)["left_total"] / measure(m)["joined_total"] for m in runs(12)])
     assert abs(left - 0.384) <= 0.10, left
 
 

@@ -107,3 +107,32 @@ def test_missing_file(tmp_path):
     result = cli.invoke(app, ["validate", str(tmp_path / "nope.yaml")])
     assert result.exit_code == 2
     assert "no such file" in result.output
+
+
+def test_every_value_baseline_yaml_sets_is_the_default():
+    """scenarios/baseline.yaml says its world values (and days, replications, seed) are the
+    model's defaults, so that deleting a line changes nothing: hold it to that, value by value."""
+    from agents.world import World
+    from sim.scenario import Scenario, _plain, read
+
+    raw = _plain(read(ROOT / "scenarios" / "baseline.yaml"))
+    default = World().model_dump(mode="json")
+
+    def leaves(node, path=()):
+        if isinstance(node, dict):
+            for k, v in node.items():
+                yield from leaves(v, (*path, k))
+        else:
+            yield path, node
+
+    checked = 0
+    for path, value in leaves(raw["world"]):
+        expected = default
+        for part in path:
+            expected = expected[part]
+        assert value == expected, f"baseline.yaml world.{'.'.join(path)} = {value!r}, but the default is {expected!r}"
+        checked += 1
+    assert checked >= 10
+    for key in ("days", "replications", "seed"):
+        assert raw[key] == Scenario.model_fields[key].default, key
+    assert raw["strategy"] == []
