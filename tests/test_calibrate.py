@@ -26,10 +26,13 @@ from sim.scenario import ScenarioError, load
 
 ROOT = Path(__file__).resolve().parents[1]
 TRUTH = {"world.arrivals.per_day": 8.0, "world.population.sociability_median": 0.012}
+# the truth's world is set here, not taken from the defaults, so that calibrating a default does not
+# move these tests (at the calibrated sociability_sigma 3.5 a few heavy posters make the counts
+# noisier: through the import, arrivals' 90% interval came out 0.60 of the prior with 800 simulations)
 WORLD = """name: small
 days: 21
 world:
-  population: {size: 1000}
+  population: {size: 1000, sociability_sigma: 3.0}
   groups: {initial_members: 150}
 """
 FAST_STATS = "[posters_weekly, messages_weekly, joins_after_launch, members_final, ever_posted_share]"
