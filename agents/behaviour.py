@@ -126,7 +126,6 @@ def post(c: Community, w: World, fx: Effects, rng: np.random.Generator, day: int
     """Each membership posts a Poisson count; spammers post ads instead; moderation removes some."""
     m, pp, pe = c.members, w.posting, c.people
     p, g = m.person, m.group
-    muted = np.where(m.muted, pp.muted_factor, 1.0)
     known = familiarity(c, sizes)
     rate = multiplier(c, w, known, pe.sociability[p])
     rate[m.spammer] = pp.spam_rate
@@ -140,7 +139,7 @@ def post(c: Community, w: World, fx: Effects, rng: np.random.Generator, day: int
     chat = count - valuable
     ritual = np.zeros_like(count)
     if fx.touched("ritual_posts"):  # a lever asked for them (thanks, check-ins, introductions)
-        ritual = rng.poisson(fx.ritual_posts[p] * muted)
+        ritual = rng.poisson(fx.ritual_posts[p] * np.where(m.muted, pp.muted_factor, 1.0))  # muted members post fewer too
         ritual[m.spammer] = 0
     n = c.groups.n
     # (speed: without rituals their group sums are zeros; no pass over the rows)

@@ -37,9 +37,9 @@ ROWS = ([(f"`{k}`", SMALL, [{k: {}}]) for k in LEVERS]
 
 
 def cell(diffs: np.ndarray, fmt: str) -> str:
-    mean, se = diffs.mean(), diffs.std(ddof=1) / np.sqrt(len(diffs))
     if not diffs.any():
         return "0"
+    mean, se = diffs.mean(), diffs.std(ddof=1) / np.sqrt(len(diffs))
     text = fmt.format(mean)
     return f"**{text}**" if abs(mean) > 2 * se else text
 
