@@ -1,0 +1,24 @@
+"""Compiled loops (numba) for the day's rules: one call where NumPy needs dozens.
+
+On a few hundred members a NumPy call costs more in Python overhead than in arithmetic,
+so a small world (a calibration's simulations, a sweep's runs) paid ~12x more per
+member-day than a big one. A rule's arithmetic in one compiled loop is one call.
+
+Kernels are bit-identical to the NumPy they replace, so every documented figure holds:
+- transcendental functions (exp, expm1, tanh, log, x ** y) stay NumPy ufuncs outside the
+  loop: NumPy's SIMD versions differ from libm's in the last bit;
+- float totals NumPy takes pairwise (np.sum) stay np.sum; np.bincount's weighted sums
+  are sequential, as a loop is;
+- a loop may draw from the run's numpy Generator: numba advances it exactly as NumPy does
+  (tests/test_compiled.py checks the distributions used).
+Compiled code is cached on disk (numba's __pycache__ files): only a first run compiles.
+"""
+
+from __future__ import annotations
+
+import numba
+
+
+def jit(f):
+    """numba.njit, cached on disk, with NumPy's division semantics (x / 0 is inf or nan, no exception)."""
+    return numba.njit(cache=True, error_model="numpy")(f)
