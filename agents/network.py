@@ -1,6 +1,7 @@
 """The social network: who knows whom, held as a symmetric CSR adjacency (scipy.sparse).
 
-Generators are vectorised so that a million people take seconds, not minutes:
+Generators are vectorised or compiled (numba, agents/compiled.py) so that a million people
+take seconds, not minutes:
 - clustered_scale_free: a degree-corrected block model: people sit in small friend
   circles (clustering) and carry power-law degree propensities (hubs);
 - communities: the same with a few large blocks and equal propensities (an SBM);
@@ -15,71 +16,175 @@ import networkx as nx
 import numpy as np
 import scipy.sparse as sp
 
-from .arrays import distinct
+from .compiled import jit
 from .world import Network as NetworkParams
 
 
 def from_edges(n: int, a: np.ndarray, b: np.ndarray) -> sp.csr_array:
     """Symmetric 0/1 adjacency without self-loops or duplicate ties."""
-    keep = a != b
-    a, b = a[keep], b[keep]
-    lo, hi = np.minimum(a, b).astype(np.int64), np.maximum(a, b).astype(np.int64)
-    return _from_keys(n, distinct(lo * n + hi))
+    return _from_keys(n, _sorted_distinct(_tie_keys(np.asarray(a, np.int64), np.asarray(b, np.int64), n), n))
 
 
 def _from_keys(n: int, key: np.ndarray) -> sp.csr_array:
-    """Adjacency from sorted distinct tie keys lo * n + hi (lo < hi).
-
-    Entries go in as (hi, lo) then (lo, hi): scipy's COO->CSR keeps input order within a
-    row, so every row comes out with sorted columns and no sort is needed.
-    """
-    lo, hi = np.divmod(key, n)
-    rows = np.concatenate([hi, lo])
-    cols = np.concatenate([lo, hi])
-    adj = sp.csr_array((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(n, n))
-    adj.sort_indices()  # a no-op check when already sorted
+    """Adjacency from sorted distinct tie keys lo * n + hi (lo < hi)."""
+    indptr, indices = _csr(key, n)
+    adj = sp.csr_array((np.ones(len(indices), np.int8), indices, indptr), shape=(n, n))
+    adj.has_canonical_format = True  # rows come out sorted, without duplicates
     return adj
 
 
-def _guide(cum: np.ndarray) -> tuple[np.ndarray, float]:
-    """A guide table for inverse-CDF draws: where each of len(cum) equal slices of the total starts."""
-    h = cum[-1] / len(cum)
-    return np.searchsorted(cum, np.arange(len(cum)) * h, side="right"), h
+@jit
+def _tie_keys(a, b, n):
+    """Key lo * n + hi of each pair a[i]-b[i] that is not a self-loop."""
+    key = np.empty(len(a), np.int64)
+    k = 0
+    for i in range(len(a)):
+        if a[i] != b[i]:
+            key[k] = min(a[i], b[i]) * n + max(a[i], b[i])
+            k += 1
+    return key[:k]
 
 
-def _search_right(cum: np.ndarray, u: np.ndarray, guide: tuple[np.ndarray, float]) -> np.ndarray:
-    """np.searchsorted(cum, u, side="right"), exactly, in a few vectorised steps instead of ~log2(n)
-    random probes: start at the first position past u's slice edge and walk the few left."""
-    start, h = guide
-    b = np.minimum((u / h).astype(np.int64), len(start) - 1)
-    b -= b * h > u  # rounding: the slice edge must not lie above u
-    idx = start[b]
+@jit
+def _sorted_distinct(key, n):
+    """np.unique of tie keys, by a bucket sort on the lower end: a person's few ties sort in place
+    (a hub's many by np.sort), where one sort of all keys would pay log2 of their number each."""
+    first = np.zeros(n + 1, np.int64)  # first[r]: where lower end r's bucket starts
+    for x in key:
+        first[x // n + 1] += 1
+    for r in range(n):
+        first[r + 1] += first[r]
+    fill = first[:-1].copy()
+    out = np.empty(len(key), np.int64)
+    for x in key:
+        r = x // n
+        out[fill[r]] = x
+        fill[r] += 1
+    k = 0
+    for r in range(n):
+        s, e = first[r], first[r + 1]
+        if e - s > 32:
+            out[s:e] = np.sort(out[s:e])
+        else:  # insertion sort
+            for i in range(s + 1, e):
+                x = out[i]
+                j = i - 1
+                while j >= s and out[j] > x:
+                    out[j + 1] = out[j]
+                    j -= 1
+                out[j + 1] = x
+        for i in range(s, e):  # buckets ascend, so dropping repeats leaves all keys distinct
+            if k == 0 or out[i] != out[k - 1]:
+                out[k] = out[i]
+                k += 1
+    return out[:k]
+
+
+@jit
+def _union(key, new):
+    """Sorted union of two sorted arrays of distinct keys (a merge)."""
+    out = np.empty(len(key) + len(new), np.int64)
+    i = k = 0
+    for x in new:
+        while i < len(key) and key[i] < x:
+            out[k] = key[i]
+            k += 1
+            i += 1
+        if i < len(key) and key[i] == x:  # a tie drawn again
+            i += 1
+        out[k] = x
+        k += 1
+    rest = len(key) - i
+    out[k:k + rest] = key[i:]
+    return out[:k + rest]
+
+
+@jit
+def _csr(key, n):
+    """CSR indptr and indices of the symmetric adjacency of sorted distinct tie keys.
+
+    Row r lists its lower friends (keys with hi = r, in key order) before its higher ones
+    (keys with lo = r), so every row's columns come out sorted, as scipy's COO->CSR gives them.
+    """
+    below = np.zeros(n, np.int64)  # friends with a lower number
+    indptr = np.zeros(n + 1, np.int64)
+    for x in key:
+        lo = x // n
+        below[x - lo * n] += 1
+        indptr[lo + 1] += 1
+    for r in range(n):
+        indptr[r + 1] += indptr[r] + below[r]
+    fill_below = indptr[:-1].copy()
+    fill_above = indptr[:-1] + below
+    indices = np.empty(indptr[n], np.int64)
+    for x in key:
+        lo = x // n
+        hi = x - lo * n
+        indices[fill_below[hi]] = lo
+        fill_below[hi] += 1
+        indices[fill_above[lo]] = hi
+        fill_above[lo] += 1
+    return indptr, indices
+
+
+@jit
+def _guide(cum, slices):
+    """A guide table for inverse-CDF draws: where each of `slices` equal slices of the total starts,
+    i.e. np.searchsorted(cum, arange(slices) * h, side="right"), in one pass (the edges ascend)."""
     n = len(cum)
-    todo = np.flatnonzero(idx < n)
-    todo = todo[cum[idx[todo]] <= u[todo]]
-    while len(todo):
-        idx[todo] += 1
-        todo = todo[idx[todo] < n]
-        todo = todo[cum[idx[todo]] <= u[todo]]
-    return idx
+    h = cum[-1] / slices
+    start = np.empty(slices, np.int64)
+    i = 0
+    for s in range(slices):
+        edge = s * h
+        while i < n and cum[i] <= edge:
+            i += 1
+        start[s] = i
+    return start, h
 
 
-def _weighted_draw(rng: np.random.Generator, cum: np.ndarray, lo: np.ndarray, hi: np.ndarray,
-                   guide: tuple[np.ndarray, float] | None = None) -> np.ndarray:
-    """Index i with lo <= cum-position < hi, chosen with probability proportional to weight."""
-    u = lo + rng.random(len(lo)) * (hi - lo)
-    i = np.searchsorted(cum, u, side="right") if guide is None else _search_right(cum, u, guide)
-    return np.minimum(i, len(cum) - 1)
+@jit
+def _draw(cum, start, h, u):
+    """min(np.searchsorted(cum, u, side="right"), len(cum) - 1), exactly: from the first position
+    past u's slice edge, walk the few left (instead of ~log2(n) random probes). Any slice whose
+    edge is not above u gives the same answer, so the guide's rounding cannot change it."""
+    n = len(cum)
+    s = min(np.int64(u / h), len(start) - 1)
+    if s * h > u:  # rounding: the slice edge must not lie above u
+        s -= 1
+    i = start[s]
+    while i < n and cum[i] <= u:
+        i += 1
+    return min(i, n - 1)
 
 
-def _union(keys: np.ndarray, new: np.ndarray) -> np.ndarray:
-    """Sorted distinct union of sorted distinct `keys` and any `new` (= distinct(concat), without re-sorting keys)."""
-    new = distinct(new)
-    if not len(keys):
-        return new
-    pos = np.searchsorted(keys, new)
-    fresh = keys[np.minimum(pos, len(keys) - 1)] != new
-    return np.insert(keys, pos[fresh], new[fresh])
+@jit
+def _add_ties(key, cum, start, h, block, u, m_in):
+    """One round of block_model's ties, joined to the sorted distinct tie keys `key`.
+
+    Each end is a position drawn by weight (cum: the running total of weights). The uniforms
+    u come in the order they were drawn: m_in first ends anywhere, m_in second ends in the
+    first end's block, then m_out first ends and m_out second ends anywhere.
+    """
+    n = len(cum)
+    total = cum[-1]
+    m_out = len(u) // 2 - m_in
+    new = np.empty(m_in + m_out, np.int64)
+    k = 0
+    for i in range(m_in + m_out):
+        if i < m_in:  # inside a block
+            a = _draw(cum, start, h, u[i] * total)
+            first = a // block * block
+            lo = cum[first - 1] if first > 0 else 0.0
+            hi = cum[min(first + block, n) - 1]
+            b = _draw(cum, start, h, lo + u[m_in + i] * (hi - lo))
+        else:  # across blocks
+            a = _draw(cum, start, h, u[m_in + i] * total)
+            b = _draw(cum, start, h, u[m_in + m_out + i] * total)
+        if a != b:
+            new[k] = min(a, b) * n + max(a, b)
+            k += 1
+    return _union(key, _sorted_distinct(new[:k], n))
 
 
 def block_model(n: int, mean_degree: float, block: int, mixing: float, exponent: float | None, rng: np.random.Generator) -> sp.csr_array:
@@ -95,27 +200,16 @@ def block_model(n: int, mean_degree: float, block: int, mixing: float, exponent:
     w = w / w.mean()
     rng.shuffle(w)
     cum = np.cumsum(w)
-    total = cum[-1]
-    guide = _guide(cum)
+    start, h = _guide(cum, 4 * n)  # 4 slices a person: a draw seldom walks (a walk step is a branch miss)
     target = int(round(n * mean_degree / 2))
     keys = np.zeros(0, np.int64)
     for _ in range(8):
         m = target - len(keys)
         if m <= target * 0.002:
             break
-        m_in = rng.binomial(m, 1 - mixing)
-        # inside a block: first end anywhere by weight, second end in the same block by weight
-        a = _weighted_draw(rng, cum, np.zeros(m_in), np.full(m_in, total), guide)
-        start = (a // block) * block
-        end = np.minimum(start + block, n)
-        b = _weighted_draw(rng, cum, np.where(start > 0, cum[start - 1], 0.0), cum[end - 1], guide)
-        # across blocks: both ends anywhere by weight
-        m_out = m - m_in
-        c = _weighted_draw(rng, cum, np.zeros(m_out), np.full(m_out, total), guide)
-        d = _weighted_draw(rng, cum, np.zeros(m_out), np.full(m_out, total), guide)
-        a, b = np.concatenate([a, c]), np.concatenate([b, d])
-        keep = a != b
-        keys = _union(keys, np.minimum(a, b)[keep].astype(np.int64) * n + np.maximum(a, b)[keep])
+        m_in = rng.binomial(m, 1 - mixing)  # inside a block: the second end in the first's block
+        u = rng.random(2 * m)  # = four draws in turn: m_in and m_in inside, m - m_in and m - m_in across
+        keys = _add_ties(keys, cum, start, h, int(block), u, int(m_in))
     return _from_keys(n, keys)
 
 
@@ -148,10 +242,22 @@ def generate(p: NetworkParams, n: int, rng: np.random.Generator) -> sp.csr_array
 
 
 def neighbours(adj: sp.csr_array, people: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """All (position in `people`, friend) pairs, vectorised over the CSR rows."""
-    start = adj.indptr[people]
-    deg = adj.indptr[people + 1] - start
-    owner = np.repeat(np.arange(len(people)), deg)
-    # position in adj.indices = running pair number + (row start - pairs before this person)
-    shift = start.astype(np.int64) - (np.cumsum(deg) - deg)
-    return owner, adj.indices[np.arange(len(owner)) + shift[owner]]
+    """All (position in `people`, friend) pairs, person by person in the order of the CSR rows."""
+    return _neighbours(adj.indptr, adj.indices, np.asarray(people, np.int64))
+
+
+@jit
+def _neighbours(indptr, indices, people):
+    """neighbours() in one call: it runs thousands of times a day on a few hundred people."""
+    count = 0
+    for p in people:
+        count += indptr[p + 1] - indptr[p]
+    owner = np.empty(count, np.int64)
+    friend = np.empty(count, indices.dtype)
+    k = 0
+    for i in range(len(people)):
+        for j in range(indptr[people[i]], indptr[people[i] + 1]):
+            owner[k] = i
+            friend[k] = indices[j]
+            k += 1
+    return owner, friend

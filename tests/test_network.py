@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from agents.network import generate
+from agents import network
+from agents.network import generate, neighbours
 from agents.world import Network
 from sim.scenario import ScenarioError, load
 
@@ -59,3 +60,63 @@ def test_edge_list_errors_name_the_line(tmp_path):
     with pytest.raises(ScenarioError) as e:
         load(f)
     assert "needs `path:`" in str(e.value)
+
+
+# ---- the compiled kernels behind the generators: the NumPy/scipy results they replace -------
+
+def random_ties(rng, n, m, hub=0):
+    """Tie ends with repeats, self-loops and a hub (one person at many ties, so the kernels take
+    their long-bucket branches), leaving person n - 2 without friends."""
+    a, b = rng.integers(0, max(n - 2, 1), m), rng.integers(0, max(n // 2, 1), m)
+    a[: m // 4] = hub
+    return a, b
+
+
+@pytest.mark.parametrize("n, m, hub", [(1, 0, 0), (5, 0, 0), (50, 400, 3), (3000, 20000, 7), (3000, 20000, 2999)])
+def test_adjacency_as_scipy_builds_it(n, m, hub):
+    a, b = random_ties(np.random.default_rng(n + m), n, m, hub)
+    keep = a != b
+    lo, hi = np.minimum(a, b)[keep], np.maximum(a, b)[keep]
+    key = np.unique(lo * n + hi)
+    assert np.array_equal(network._sorted_distinct(network._tie_keys(a, b, n), n), key)
+    half = len(key) // 3
+    assert np.array_equal(network._union(key[:half], key[half::2]), np.union1d(key[:half], key[half::2]))
+    scipy = sp.coo_array((np.ones(2 * len(lo), np.int8), (np.r_[lo, hi], np.r_[hi, lo])), shape=(n, n)).tocsr()
+    scipy.sum_duplicates()
+    scipy.data[:] = 1
+    adj = network.from_edges(n, a, b)
+    assert adj.shape == (n, n) and adj.data.dtype == np.int8 and adj.indices.dtype == adj.indptr.dtype == np.int64
+    assert np.array_equal(adj.indptr, scipy.indptr) and np.array_equal(adj.indices, scipy.indices)
+    assert np.array_equal(adj.data, scipy.data) and adj.has_sorted_indices
+    if n > 2:
+        assert adj.indptr[n - 2] == adj.indptr[n - 1]  # an empty row
+
+
+@pytest.mark.parametrize("slices", [1, 3, 8, 40])
+def test_weighted_draw_is_searchsorted(slices):
+    """_draw is np.searchsorted(cum, u, side="right") (at most the last person), on ties
+    (people of weight 0), at 0 and at the total, whatever the guide's resolution."""
+    w = np.array([0.0, 1.0, 0.0, 0.0, 2.5, 0.5, 0.0, 1.0, 3.0, 0.0])
+    cum = np.cumsum(w)
+    start, h = network._guide(cum, slices)
+    assert np.array_equal(start, np.searchsorted(cum, np.arange(slices) * h, side="right"))
+    u = np.r_[0.0, cum, cum[-1], np.nextafter(cum, 0), np.random.default_rng(slices).random(500) * cum[-1]]
+    drawn = [network._draw(cum, start, h, x) for x in u]
+    assert np.array_equal(drawn, np.minimum(np.searchsorted(cum, u, side="right"), len(cum) - 1))
+
+
+def test_one_draw_of_uniforms_is_four_in_turn():
+    """block_model takes a round's uniforms in one call: the same stream as four calls."""
+    one, four = np.random.default_rng(4), np.random.default_rng(4)
+    assert np.array_equal(one.random(2 * 70), np.concatenate([four.random(k) for k in (30, 30, 40, 40)]))
+    assert one.binomial(50, 0.3) == four.binomial(50, 0.3)
+
+
+def test_neighbours_lists_each_persons_friends_in_order():
+    adj = network.from_edges(300, *random_ties(np.random.default_rng(9), 300, 1500))
+    people = np.r_[np.random.default_rng(1).integers(0, 300, 60), 0, 0, np.flatnonzero(np.diff(adj.indptr) == 0)[:2]]
+    for who in (people, people.astype(np.int32), people[:0]):
+        owner, friend = neighbours(adj, who)
+        assert owner.dtype == np.int64 and friend.dtype == adj.indices.dtype
+        assert np.array_equal(owner, np.repeat(np.arange(len(who)), np.diff(adj.indptr)[who]))
+        assert np.array_equal(friend, np.concatenate([adj.indices[adj.indptr[p]: adj.indptr[p + 1]] for p in who] + [np.zeros(0, np.int64)]))
