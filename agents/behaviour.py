@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .arrays import distinct
+from .compiled import jit
 from .community import BY_MEMBERS, CREATED, INVITED, NEVER, OUTSIDE, OVERLOADED, REMOVED, UNHAPPY, Community, Memberships
 from .effects import Effects
 from .network import neighbours
@@ -221,6 +222,64 @@ def read(c: Community, w: World, fx: Effects, posts: Posts, rng: np.random.Gener
     return Reading(valuable=v_read, talk=talk, load=load, overload=overload, utility=utility, reward=reward, replied=replied)
 
 
+@jit
+def _learning_exponents(person, valuable, talk, learning, capacity):
+    """The arguments of learn's two expm1s, in one array: first -learning x the valuable posts each
+    member present read (one entry per person, in row order: rows are sorted by person, and summed
+    in row order as np.bincount does), then -talk / capacity per row (novelty renewed)."""
+    n = len(person)
+    k = 0  # persons present
+    for i in range(n):
+        k += i == 0 or person[i] != person[i - 1]
+    x = np.empty(k + n)
+    j = -1
+    for i in range(n):
+        if i == 0 or person[i] != person[i - 1]:
+            j += 1
+            x[j] = 0.0
+        x[j] += valuable[i]
+    for j in range(k):
+        x[j] = -learning * x[j]
+    for i in range(n):
+        x[k + i] = -talk[i] / capacity
+    return x
+
+
+@jit
+def _learn(expm1, expertise, person, group, chat, valuable, replied, ties, sizes, acquaint, novelty,
+           group_chat, group_valuable, group_fresh, group_operator, per_reply, forget, transfer, content):
+    """learn's updates of expertise, acquaintance and novelty, given expm1 of _learning_exponents.
+    Expertise only of people with a row: no one else read anything (their update would add 0.0,
+    which changes no bit)."""
+    n, n_groups = len(person), len(group_chat)
+    k = len(expm1) - n
+    j = -1
+    for i in range(n):
+        if i == 0 or person[i] != person[i - 1]:
+            j += 1
+            p = person[i]
+            expertise[p] += -expm1[j] * (1 - expertise[p])
+    posters, replies = np.zeros(n_groups), np.zeros(n_groups)
+    for i in range(n):
+        posters[group[i]] += chat[i] + valuable[i] > 0
+        replies[group[i]] += replied[i]
+    given = np.zeros(n_groups)  # replies given: a poster's share of the group's
+    phi = np.zeros(n_groups)  # novelty the group's talk carries (0: no talk)
+    for g in range(n_groups):
+        if posters[g] > 0:
+            given[g] = replies[g] / posters[g]
+        talk = group_chat[g] + group_valuable[g]
+        if talk > 0:
+            phi[g] = (transfer * group_fresh[g] + content * group_operator[g]) / talk
+    for i in range(n):
+        g = group[i]
+        a = acquaint[i] + per_reply * (replied[i] + (chat[i] + valuable[i] > 0) * given[g])
+        a *= 1 - forget
+        room = max(sizes[g] - 1 - ties[i], 0)
+        acquaint[i] = room if a > room else a
+        novelty[i] += -expm1[k + i] * (phi[g] - novelty[i])
+
+
 def learn(c: Community, w: World, posts: Posts, reading: Reading, sizes: np.ndarray) -> None:
     """What members take from today's exchanges: novelty used up or renewed, acquaintances made.
 
@@ -232,20 +291,20 @@ def learn(c: Community, w: World, posts: Posts, reading: Reading, sizes: np.ndar
     Expertise: each valuable message read closes a share `learning` of what is left to learn.
     """
     nv, fam, m = w.novelty, w.familiarity, c.members
-    learnt = np.bincount(m.person, reading.valuable, minlength=c.people.size)  # expertise grows by reading
-    c.expertise += -np.expm1(-w.reading.learning * learnt) * (1 - c.expertise)
-    posted = (posts.chat + posts.valuable) > 0
-    n = c.groups.n
-    posters = np.bincount(m.group, posted, minlength=n)
-    given = np.divide(np.bincount(m.group, reading.replied, minlength=n), posters, out=np.zeros(n), where=posters > 0)
-    m.acquaint += fam.per_reply * (reading.replied + posted * given[m.group])
-    m.acquaint *= 1 - fam.forget
-    np.minimum(m.acquaint, np.maximum(sizes[m.group] - 1 - m.ties, 0), out=m.acquaint)
-    talk = posts.group_chat + posts.group_valuable
-    fresh = nv.transfer * posts.group_fresh + nv.content * posts.group_operator
-    phi = np.divide(fresh, talk, out=np.zeros(len(talk)), where=talk > 0)
-    renewed = -np.expm1(-reading.talk / nv.capacity)
-    m.novelty += renewed * (phi[m.group] - m.novelty)
+    expm1 = np.expm1(_learning_exponents(m.person, reading.valuable, reading.talk, float(w.reading.learning), float(nv.capacity)))
+    operator = np.array(posts.group_operator)  # a plain array (post may give a broadcast view): one kernel signature
+    _learn(expm1, c.expertise, m.person, m.group, posts.chat, posts.valuable, reading.replied, m.ties, sizes, m.acquaint,
+           m.novelty, posts.group_chat, posts.group_valuable, posts.group_fresh, operator,
+           float(fam.per_reply), float(fam.forget), float(nv.transfer), float(nv.content))
+
+
+@jit
+def _feel(satisfaction, expectation, utility, reward, learning_rate, adaptation, aspiration, habituation):
+    """feel's two updates in one pass; `reward` is per row, or one value for all."""
+    for i in range(len(satisfaction)):
+        satisfaction[i] += learning_rate * (utility[i] - expectation[i] - satisfaction[i])
+        r = reward[i] if len(reward) == len(satisfaction) else reward[0]
+        expectation[i] += adaptation * (aspiration + habituation * r - expectation[i])
 
 
 def feel(c: Community, w: World, reading: Reading) -> None:
@@ -257,8 +316,73 @@ def feel(c: Community, w: World, reading: Reading) -> None:
     below their new expectations until they readjust.
     """
     s, m = w.satisfaction, c.members
-    m.satisfaction += s.learning_rate * (reading.utility - m.expectation - m.satisfaction)
-    m.expectation += s.adaptation * (s.aspiration + s.habituation * reading.reward - m.expectation)
+    _feel(m.satisfaction, m.expectation, reading.utility, np.atleast_1d(reading.reward),
+          float(s.learning_rate), float(s.adaptation), float(s.aspiration), float(s.habituation))
+
+
+def _groupwise(handle: np.ndarray | float, n: int) -> np.ndarray:
+    """A lever's per-group handle (fx.get) as an array over n groups, its neutral value repeated if no
+    lever touched it: one kernel signature either way, and the same arithmetic as with the scalar."""
+    return handle if isinstance(handle, np.ndarray) else np.full(n, float(handle))
+
+
+@jit
+def _reacting_exponents(satisfaction, leave_threshold, spam_threshold, softness):
+    """The arguments of tanh in react's two logistic curves per row, in one array: boredom, then the pull of ads."""
+    n = len(satisfaction)
+    half = np.empty(2 * n)
+    for i in range(n):
+        half[i] = 0.5 * ((leave_threshold - satisfaction[i]) / softness)
+        half[n + i] = 0.5 * ((spam_threshold - satisfaction[i]) / softness)
+    return half
+
+
+_UNREAD = np.exp(-np.arange(746.0))  # exp(-k) for k readers of a group's ads, NumPy's values (0.0 from k = 746 on)
+
+
+@jit
+def _react(u, tanh, overload, muted, spammer, person, group, patience, norms, removal, deterrence,
+           mute_rate, silent_mute_rate, unmute_rate, base_leave_rate, spammer_exit, spam_turn_rate, reform_rate):
+    """react's decisions row by row (u: the day's four draws per row; tanh: of _reacting_exponents),
+    then its changes to `muted` and `spammer`; returns (mutes, leaves, why, turns)."""
+    n = len(muted)
+    readers = np.zeros(len(norms), np.int64)  # of ads: members neither muted nor posting ads, before anyone reacts
+    for i in range(n):
+        readers[group[i]] += not muted[i] and not spammer[i]
+    mutes, leaves, turns = np.empty(n, np.int64), np.empty(n, np.int64), np.empty(n, np.int64)
+    why = np.empty(n, np.int8)
+    n_mutes = n_leaves = n_turns = 0
+    for i in range(n):
+        g = group[i]
+        bored = 0.5 * (1.0 + tanh[i])
+        capped = 1.0 if overload[i] > 1.0 else overload[i]  # as np.minimum(overload, 1.0): NaN stays NaN
+        p_mute = 0.0 if muted[i] else mute_rate * capped + silent_mute_rate * bored
+        p_unmute = unmute_rate * (1 - bored) if muted[i] and overload[i] == 0 else 0.0
+        # an ad poster stays while someone reads the ads, and leaves a group nobody reads
+        unread = _UNREAD[readers[g]] if readers[g] < len(_UNREAD) else 0.0
+        hazard = base_leave_rate + (spammer_exit * unread if spammer[i] else bored / patience[person[i]])
+        kicked = spammer[i] and u[1, i] < removal[g]
+        stays = u[1, i] >= hazard
+        p_spam = spam_turn_rate * (0.5 * (1.0 + tanh[n + i])) * (2.0 * (1.0 - norms[g])) * deterrence[g]
+        turn = not spammer[i] and u[2, i] < p_spam and stays
+        reform = spammer[i] and u[3, i] < reform_rate * (1 - deterrence[g]) and stays and not kicked
+        if u[0, i] < p_mute:
+            mutes[n_mutes] = i
+            n_mutes += 1
+            muted[i] = True
+        if u[0, i] < p_unmute:
+            muted[i] = False
+        if u[1, i] < hazard or kicked:
+            leaves[n_leaves] = i
+            why[n_leaves] = REMOVED if kicked else (OVERLOADED if overload[i] > 0 else UNHAPPY)
+            n_leaves += 1
+        if turn:
+            turns[n_turns] = i
+            n_turns += 1
+            spammer[i] = True
+        if reform:
+            spammer[i] = False
+    return mutes[:n_mutes], leaves[:n_leaves], why[:n_leaves], turns[:n_turns]
 
 
 def react(c: Community, w: World, fx: Effects, reading: Reading, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
@@ -268,31 +392,82 @@ def react(c: Community, w: World, fx: Effects, reading: Reading, rng: np.random.
     Returns (rows that muted today, rows that leave today, why each leaves (WHY_LEFT codes),
     rows that turned to ads today).
     """
-    s, m, pe = w.satisfaction, c.members, c.people
-    p, g = m.person, m.group
-    sat = m.satisfaction
+    s, m, n = w.satisfaction, c.members, c.groups.n
+    half = _reacting_exponents(m.satisfaction, float(s.leave_threshold), float(s.spam_threshold), float(s.softness))
     u = rng.random((4, len(m)))
-    bored = logistic((s.leave_threshold - sat) / s.softness)
-    p_mute = np.where(m.muted, 0.0, s.mute_rate * np.minimum(reading.overload, 1.0) + s.silent_mute_rate * bored)
-    p_unmute = np.where(m.muted & (reading.overload == 0), s.unmute_rate * (1 - bored), 0.0)
-    mutes = np.flatnonzero(u[0] < p_mute)
-    unmutes = np.flatnonzero(u[0] < p_unmute)
-    # an ad poster stays while someone reads the ads, and leaves a group nobody reads
-    readers = np.bincount(g, ~m.muted & ~m.spammer, minlength=c.groups.n)
-    hazard = s.base_leave_rate + np.where(m.spammer, s.spammer_exit * np.exp(-readers[g]), bored / pe.patience[p])
-    kicked = m.spammer & (u[1] < fx.at("spammer_removal", g))
-    leaves = np.flatnonzero((u[1] < hazard) | kicked)
-    weak_norms = 2.0 * (1.0 - c.groups.view("norms"))[g]
-    deterrence = fx.at("spam_deterrence", g)
-    p_spam = s.spam_turn_rate * logistic((s.spam_threshold - sat) / s.softness) * weak_norms * deterrence
-    turns = np.flatnonzero(~m.spammer & (u[2] < p_spam) & (u[1] >= hazard))
-    reforms = np.flatnonzero(m.spammer & (u[3] < s.reform_rate * (1 - deterrence)) & (u[1] >= hazard) & ~kicked)
-    why = np.where(kicked[leaves], REMOVED, np.where(reading.overload[leaves] > 0, OVERLOADED, UNHAPPY)).astype(np.int8)
-    m.muted[mutes] = True
-    m.muted[unmutes] = False
-    m.spammer[turns] = True
-    m.spammer[reforms] = False
-    return mutes, leaves, why, turns
+    return _react(u, np.tanh(half), reading.overload, m.muted, m.spammer, m.person, m.group, c.people.patience,
+                  c.groups.view("norms"), _groupwise(fx.get("spammer_removal"), n), _groupwise(fx.get("spam_deterrence"), n),
+                  float(s.mute_rate), float(s.silent_mute_rate), float(s.unmute_rate), float(s.base_leave_rate),
+                  float(s.spammer_exit), float(s.spam_turn_rate), float(s.reform_rate))
+
+
+@jit
+def _forwarding_exponents(valuable, satisfaction, person, interest, boost, forward_rate):
+    """The argument of forward's expm1 per row, -drive: valuable content read, weighed by interest,
+    mood and a lever's boost (`boost`: per person; empty if no lever touched it)."""
+    x = np.empty(len(person))
+    for i in range(len(person)):
+        mood = 1 + satisfaction[i]
+        if mood <= 0:  # np.clip(mood, 0, 2)
+            mood = 0.0
+        if mood >= 2:
+            mood = 2.0
+        drive = forward_rate * valuable[i] * interest[person[i]] * mood
+        if len(boost):
+            drive *= boost[person[i]]
+        x[i] = -drive
+    return x
+
+
+@jit
+def _forwarders(u, expm1, person, indptr, reach):
+    """Who forwards today (the row's draw u under the chance -expm1), and how many friend draws
+    their forwards take (`reach` each, for a forwarder who has friends)."""
+    rows = np.flatnonzero(u < -expm1)
+    draws = 0
+    for r in rows:
+        draws += reach * (indptr[person[r] + 1] > indptr[person[r]])
+    return rows, draws
+
+
+@jit
+def _reached(u, rows, person, indptr, indices, n_groups, reach):
+    """The friends each forward reaches (`reach` draws u among the forwarder's friends, if any), kept
+    if not a member now (never joined, or left and may come back); returns each one and its forward
+    (a position in the rows)."""
+    friend, item = np.empty(len(u), indices.dtype), np.empty(len(u), np.int64)
+    k = n = 0
+    for j in range(len(rows)):
+        p = person[rows[j]]
+        start, degree = indptr[p], indptr[p + 1] - indptr[p]
+        if degree > 0:
+            for _ in range(reach):
+                f = indices[start + np.int64(u[k] * degree)]
+                k += 1
+                if n_groups[f] == 0:
+                    friend[n], item[n] = f, j
+                    n += 1
+    return friend[:n], item[:n]
+
+
+@jit
+def _first_exposures(order, friend, item, rows, person, group, key):
+    """The exposures in `order` (a permutation), each (friend, group) kept at its first occurrence only,
+    in that order (as np.unique's return_index, sorted); returns their friend, group, forwarder and item."""
+    k = len(order)
+    pair = np.empty(k, np.int64)
+    for j in range(k):
+        pair[j] = friend[order[j]] * key + group[rows[item[order[j]]]]
+    first = np.zeros(k, np.bool_)
+    by_pair = np.argsort(pair, kind="mergesort")  # stable: the first of equal pairs comes first
+    for j in range(k):
+        first[by_pair[j]] = j == 0 or pair[by_pair[j]] != pair[by_pair[j - 1]]
+    kept = order[first]
+    out_item = item[kept]
+    return friend[kept], group[rows[out_item]], person[rows[out_item]], out_item
+
+
+_NO_BOOST = np.zeros(0)  # forward's boost when no lever touched it
 
 
 def forward(c: Community, w: World, fx: Effects, reading: Reading, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
@@ -303,23 +478,13 @@ def forward(c: Community, w: World, fx: Effects, reading: Reading, rng: np.rando
     membership rows that forwarded today (one forward each, whether or not it reached anyone).
     """
     sp, m, pe = w.spreading, c.members, c.people
-    p = m.person
-    drive = sp.forward_rate * reading.valuable * pe.interest[p] * np.clip(1 + m.satisfaction, 0, 2)
-    if fx.touched("forward_boost"):
-        drive *= fx.forward_boost[p]
-    rows = np.flatnonzero(rng.random(len(m)) < -np.expm1(-drive))
-    adj = c.network
-    src = np.repeat(rows, sp.forward_reach)
-    deg = np.diff(adj.indptr)[p[src]]
-    src, deg = src[deg > 0], deg[deg > 0]
-    friend = adj.indices[adj.indptr[p[src]] + (rng.random(len(src)) * deg).astype(np.int64)]
-    fresh = c.n_groups[friend] == 0  # not a member now: never joined, or left and may come back
-    src, friend = src[fresh], friend[fresh]
-    order = rng.permutation(len(src))
-    src, friend = src[order], friend[order]
-    _, first = np.unique(friend * Memberships.KEY + m.group[src], return_index=True)
-    first.sort()
-    return friend[first], m.group[src[first]], p[src[first]], np.searchsorted(rows, src[first]), rows
+    boost = fx.forward_boost if fx.touched("forward_boost") else _NO_BOOST
+    expm1 = np.expm1(_forwarding_exponents(reading.valuable, m.satisfaction, m.person, pe.interest, boost, float(sp.forward_rate)))
+    adj, reach = c.network, int(sp.forward_reach)
+    rows, draws = _forwarders(rng.random(len(m)), expm1, m.person, adj.indptr, reach)
+    friend, item = _reached(rng.random(draws), rows, m.person, adj.indptr, adj.indices, c.n_groups, reach)
+    order = rng.permutation(len(friend))
+    return (*_first_exposures(order, friend, item, rows, m.person, m.group, Memberships.KEY), rows)
 
 
 def tie_density(c: Community, people: np.ndarray, k: np.ndarray, want: np.ndarray) -> np.ndarray:
@@ -409,11 +574,19 @@ def relocate(c: Community, w: World, rows: np.ndarray, to: np.ndarray, day: int,
     return int(go.sum()), int((~go).sum())
 
 
+@jit
+def _deserted(group, spammer, closed, never):
+    """Open groups whose members (one at least) all post ads."""
+    members, readers = np.zeros(len(closed), np.int64), np.zeros(len(closed), np.int64)
+    for i in range(len(group)):
+        members[group[i]] += 1
+        readers[group[i]] += not spammer[i]
+    return np.flatnonzero((closed == never) & (members > 0) & (readers == 0))
+
+
 def close_deserted(c: Community, day: int) -> np.ndarray:
     """A group whose members all post ads has no readers left: it closes. Returns who thereby left the community."""
-    m, gr = c.members, c.groups
-    readers = np.bincount(m.group, ~m.spammer, minlength=gr.n)
-    deserted = np.flatnonzero(gr.live & (np.bincount(m.group, minlength=gr.n) > 0) & (readers == 0))
+    deserted = _deserted(c.members.group, c.members.spammer, c.groups.view("closed"), NEVER)
     gone = [c.dissolve(int(g), day) for g in deserted]
     return np.concatenate(gone) if gone else np.zeros(0, np.int64)
 
@@ -454,19 +627,37 @@ def _any_row(c: Community, people: np.ndarray) -> np.ndarray:
     return np.searchsorted(c.members.person, people)
 
 
+@jit
+def _update_groups(group_chat, group_valuable, group_spam, sizes, group, chat, valuable, day, activity, last_post, norms,
+                   kept, support, norms0, erosion, recovery):
+    """update_groups in one pass over the rows (who talked) and one over the groups; `kept` is 0 for a
+    group nobody ran today (it does not recover its norms)."""
+    talked = np.zeros(len(norms), np.bool_)
+    for i in range(len(group)):
+        if chat[i] + valuable[i] > 0:
+            talked[group[i]] = True
+    for g in range(len(norms)):
+        talk = group_chat[g] + group_valuable[g]
+        activity[g] = talk / max(sizes[g], 1)
+        if talked[g]:
+            last_post[g] = day
+        total = talk + group_spam[g]
+        spam_share = group_spam[g] / total if total > 0 else 0.0
+        norm = norms[g] + (-erosion * spam_share * norms[g] + kept[g] * recovery * (norms0 - norms[g]) + support[g])
+        if norm <= 0.0:  # np.clip(norm, 0.0, 1.0)
+            norm = 0.0
+        if norm >= 1.0:
+            norm = 1.0
+        norms[g] = norm
+
+
 def update_groups(c: Community, w: World, fx: Effects, posts: Posts, sizes: np.ndarray, day: int) -> None:
     """Yesterday's activity feeds today's replies; ads erode norms, rules restore them."""
     gr, s = c.groups, w.satisfaction
-    talk = posts.group_chat + posts.group_valuable
-    gr.activity[: gr.n] = talk / np.maximum(sizes, 1)
-    member_talk = np.bincount(c.members.group, posts.chat + posts.valuable, minlength=gr.n)
-    gr.last_post[: gr.n] = np.where(member_talk > 0, day, gr.view("last_post"))
-    total = talk + posts.group_spam
-    spam_share = np.divide(posts.group_spam, total, out=np.zeros(gr.n), where=total > 0)
-    norms = gr.view("norms")
-    kept = fx.at("kept", slice(None))  # a group nobody runs does not recover its norms
-    norms += -s.norm_erosion * spam_share * norms + kept * s.norm_recovery * (gr.norms0 - norms) + fx.at("norm_support", slice(None))
-    np.clip(norms, 0.0, 1.0, out=norms)
+    _update_groups(posts.group_chat, posts.group_valuable, posts.group_spam, sizes, c.members.group, posts.chat,
+                   posts.valuable, int(day), gr.view("activity"), gr.view("last_post"), gr.view("norms"),
+                   _groupwise(fx.get("kept"), gr.n), _groupwise(fx.get("norm_support"), gr.n), float(gr.norms0),
+                   float(s.norm_erosion), float(s.norm_recovery))
 
 
 __all__ = ["arrivals", "admit", "post", "read", "learn", "feel", "react", "forward", "invite", "follow", "relocate",
