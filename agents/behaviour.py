@@ -73,21 +73,48 @@ class Reading:
     replied: np.ndarray  # this row posted today and someone replied
 
 
+@jit
+def _arrivals(cum_weight, u, joined):
+    """The people drawn by inverse CDF at u x the total weight (np.searchsorted side="right"):
+    the distinct ones who never joined, sorted."""
+    n = len(cum_weight)
+    drawn = np.empty(len(u), np.int64)
+    for i in range(len(u)):
+        x = u[i] * cum_weight[-1]
+        lo, hi = 0, n  # the first position whose cumulative weight exceeds x
+        while lo < hi:
+            mid = (lo + hi) >> 1
+            if cum_weight[mid] <= x:
+                lo = mid + 1
+            else:
+                hi = mid
+        drawn[i] = min(lo, n - 1)
+    drawn.sort()
+    people = np.empty(len(u), np.int64)
+    count = 0
+    for i in range(len(u)):
+        p = drawn[i]
+        if (i == 0 or p != drawn[i - 1]) and joined[p] == NEVER:
+            people[count] = p
+            count += 1
+    return people[:count]
+
+
 def arrivals(c: Community, per_day: float, rng: np.random.Generator, cum_weight: np.ndarray) -> np.ndarray:
     """People who come through one outside channel today, drawn with the channel's weight interest^bias."""
     k = rng.poisson(per_day)
     if k == 0:
         return np.zeros(0, np.int64)
-    people = np.searchsorted(cum_weight, rng.random(k) * cum_weight[-1], side="right")
-    people = distinct(np.minimum(people, len(cum_weight) - 1))
-    return rng.permutation(people[~c.ever[people]])
+    return rng.permutation(_arrivals(cum_weight, rng.random(k), c.joined))
 
 
-def admit(c: Community, people: np.ndarray, target: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Entry gate: a joiner passes if their interest (seen with noise) clears the group's gate."""
+def admit(c: Community, people: np.ndarray, target: np.ndarray, rng: np.random.Generator) -> np.ndarray | None:
+    """Entry gate: a joiner passes if their interest (seen with noise) clears the group's gate.
+
+    Returns a mask over `people`, or None if no group has a gate (everyone passes)."""
     gate = c.groups.view("gate")
-    if not len(people) or not gate.any():
-        return np.ones(len(people), bool)
+    if not len(people) or not np.count_nonzero(gate):  # (speed: count_nonzero costs a tenth of .any() on a few groups)
+        return None
     entry = c.entry_groups()
     g = np.where(target >= 0, target, entry[0] if len(entry) else 0)
     seen = c.people.interest[people] + 0.1 * rng.standard_normal(len(people))
@@ -487,27 +514,91 @@ def forward(c: Community, w: World, fx: Effects, reading: Reading, rng: np.rando
     return (*_first_exposures(order, friend, item, rows, m.person, m.group, Memberships.KEY), rows)
 
 
+@jit
+def _links(indptr, indices, n_groups, person, mark):
+    """Ties among `person`'s friends inside the community, each counted from both ends: mark
+    those friends, walk each one's friends and count the marked ones (`mark` is all False
+    before and after)."""
+    for j in range(indptr[person], indptr[person + 1]):
+        f = indices[j]
+        if n_groups[f] > 0:
+            mark[f] = True
+    links = 0
+    for j in range(indptr[person], indptr[person + 1]):
+        f = indices[j]
+        if n_groups[f] > 0:
+            for jj in range(indptr[f], indptr[f + 1]):
+                links += mark[indices[jj]]
+    for j in range(indptr[person], indptr[person + 1]):
+        mark[indices[j]] = False
+    return links
+
+
+@jit
+def _density(links, k):
+    """Connectedness: links (counted twice) over the pairs of k friends, 0 without a pair."""
+    pairs = k * (k - 1) / 2
+    return links / 2 / pairs if pairs > 0 else 0.0
+
+
+@jit
+def _tie_density(indptr, indices, n_groups, people, k, want):
+    density = np.zeros(len(people))
+    mark = np.zeros(len(n_groups), np.bool_)
+    for i in range(len(people)):
+        if want[i]:
+            density[i] = _density(_links(indptr, indices, n_groups, people[i], mark), k[i])
+    return density
+
+
 def tie_density(c: Community, people: np.ndarray, k: np.ndarray, want: np.ndarray) -> np.ndarray:
     """How densely each person's friends inside the community know each other (Backstrom's
     connectedness), for the persons marked in `want` only (0 elsewhere): counting
     friend-of-friend pairs costs the sum of the friends' degrees, so it is done only where it
     can matter. `k`: each person's friends inside (Community.friends_inside)."""
-    density = np.zeros(len(people))
-    at = np.flatnonzero(want)
-    owner, friend = neighbours(c.network, people[at])
-    inside = c.n_groups[friend] > 0
-    owner, friend = owner[inside], friend[inside]
-    if not len(owner):
-        return density
-    n = np.int64(c.people.size)
-    inside_key = np.sort(owner * n + friend)
-    o2, fof = neighbours(c.network, friend)
-    key = owner[o2] * n + fof
-    pos = np.minimum(np.searchsorted(inside_key, key), len(inside_key) - 1)
-    links = np.bincount(owner[o2][inside_key[pos] == key], minlength=len(at)) / 2
-    pairs = k[at] * (k[at] - 1) / 2
-    density[at] = np.divide(links, pairs, out=np.zeros(len(at)), where=pairs > 0)
-    return density
+    adj = c.network
+    return _tie_density(adj.indptr, adj.indices, c.n_groups, people, k, want)
+
+
+@jit
+def _at_most(x, cap):
+    """np.minimum(x, cap), NaN included."""
+    return cap if x > cap else x
+
+
+@jit
+def _invite(friend, group, inviter, item, k, saturated, draw, interest, join_max, connect_bonus, gift, homophily,
+            indptr, indices, n_groups):
+    """Who of the exposed joins, one invitation per person (the first that took), and the
+    exposures and joins by friends inside. The chance rises with tie density in [0, 1], so
+    density is counted only for draws between the chances at 0 and at 1."""
+    n = len(friend)
+    joins = np.zeros(n, np.bool_)
+    mark = np.zeros(len(n_groups), np.bool_)
+    for i in range(n):
+        fit = _at_most(2.0 * interest[friend[i]], 2.0) + gift
+        alike = 1 + homophily * (1 - 2 * abs(interest[friend[i]] - interest[inviter[i]]))
+        base = join_max * saturated[i]
+        if draw[i] < _at_most(base * (1 + connect_bonus * 0.0) * fit * alike, 1.0):
+            joins[i] = True
+        elif draw[i] < _at_most(base * (1 + connect_bonus * 1.0) * fit * alike, 1.0):
+            density = _density(_links(indptr, indices, n_groups, friend[i], mark), k[i])
+            joins[i] = draw[i] < _at_most(base * (1 + connect_bonus * density) * fit * alike, 1.0)
+    exposed_by_k = np.zeros(K_MAX + 1, np.int64)
+    joined_by_k = np.zeros(K_MAX + 1, np.int64)
+    pick = np.empty(n, np.int64)
+    count = 0
+    for i in range(n):
+        kb = min(k[i], K_MAX)
+        exposed_by_k[kb] += 1
+        if joins[i]:
+            joined_by_k[kb] += 1
+            if not mark[friend[i]]:
+                mark[friend[i]] = True
+                pick[count] = i
+                count += 1
+    pick = pick[:count]
+    return friend[pick], group[pick], inviter[pick], exposed_by_k, joined_by_k, item[pick]
 
 
 def invite(c: Community, w: World, fx: Effects, exposures, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
@@ -515,27 +606,21 @@ def invite(c: Community, w: World, fx: Effects, exposures, rng: np.random.Genera
 
     Friends count wherever they are in the community (Backstrom et al.: friends in the
     community); the joiner is then placed in the inviter's group, or where there is room.
+    Joining gifts add to the fit; homophily: an invitation from someone like oneself (in
+    interest) is likelier taken up, so members — KOLs, who forward most, above all — draw
+    members like themselves. One invitation per person per day, whichever group reached
+    them first.
     Returns (joining people, their group, their inviter, exposures by k, joins by k, and the
     entry of exposures[3] of each join: the forward that brought it).
     """
     friend, group, inviter, item = exposures[:4]
-    sp = w.spreading
+    sp, adj = w.spreading, c.network
     k = c.friends_inside[friend]
-    fit = np.minimum(2.0 * c.people.interest[friend], 2.0) + sp.gift_fit * fx.join_gift
-    # homophily: an invitation from someone like oneself (in interest) is likelier taken up, so
-    # members — KOLs, who forward most, above all — draw members like themselves
-    alike = 1 + sp.homophily * (1 - 2 * np.abs(c.people.interest[friend] - c.people.interest[inviter]))
-    chance = lambda density: np.minimum(sp.join_max * saturate(k, sp.join_k_scale) * (1 + sp.connect_bonus * density) * fit * alike, 1.0)  # noqa: E731
+    saturated = saturate(k, sp.join_k_scale)
     draw = rng.random(len(friend))
-    # (speed: the chance rises with density in [0, 1], so only draws between its two bounds need it)
-    undecided = (draw >= chance(0.0)) & (draw < chance(1.0))
-    joins = draw < chance(tie_density(c, friend, k, undecided))
-    kb = np.minimum(k, K_MAX)
-    by_k = np.bincount(kb, minlength=K_MAX + 1), np.bincount(kb[joins], minlength=K_MAX + 1)
-    # one invitation per person per day, whichever group reached them first
-    _, first = np.unique(friend[joins], return_index=True)
-    pick = np.flatnonzero(joins)[np.sort(first)]
-    return friend[pick], group[pick], inviter[pick], *by_k, item[pick]
+    return _invite(friend, group, inviter, item, k, saturated, draw, c.people.interest, float(sp.join_max),
+                   float(sp.connect_bonus), float(sp.gift_fit * fx.join_gift), float(sp.homophily),
+                   adj.indptr, adj.indices, c.n_groups)
 
 
 def follow(c: Community, w: World, rows: np.ndarray, to: np.ndarray, rng: np.random.Generator) -> np.ndarray:

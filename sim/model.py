@@ -10,6 +10,7 @@ import numpy as np
 
 from agents import behaviour as rules
 from agents import fork
+from agents.compiled import jit
 from agents.community import INITIAL, INVITED, LAUNCH, NEVER, OUTSIDE, Community
 from agents.effects import Effects
 from agents.network import generate, neighbours
@@ -30,6 +31,117 @@ def stream(seed: int, name: str) -> np.random.Generator:
 def streams(seed: int) -> dict[str, np.random.Generator]:
     """Named random streams: adding a mechanism never shifts the draws of another."""
     return {name: stream(seed, name) for name in STREAMS}
+
+
+@jit
+def _record_talk(day, mau_since, alive_since, person, spell, chat, valuable, ritual, replied, muted, row_last_post,
+                 row_posts, messages, first_post, first_replied, last_post, active_days, spell_active, spell_ritual,
+                 closed, group_last_post):
+    """Today's conversation into the people's and the memberships' records, and the day's counts.
+
+    Rows sort by person, so a person's rows are consecutive: people counted as runs of rows
+    (a person is present, n_groups > 0, exactly when they have a row). Returns (rows that
+    posted, messages, valuable, ritual, rows answered, dau, people present, mau, people
+    muted somewhere, groups alive, groups open)."""
+    n = len(person)
+    first = np.zeros(n, np.bool_)  # a person's first post (a row per group they spoke in), read before any update
+    for i in range(n):
+        first[i] = chat[i] + valuable[i] != 0 and first_post[person[i]] == NEVER
+    posted = total = valuable_total = ritual_total = answered = dau = 0
+    previous = -1
+    for i in range(n):
+        talk = chat[i] + valuable[i]
+        valuable_total += valuable[i]
+        ritual_total += ritual[i]
+        answered += replied[i]
+        if talk == 0:
+            continue
+        p = person[i]
+        posted += 1
+        total += talk
+        messages[p] += talk
+        if first[i]:
+            first_post[p] = day
+            if replied[i]:
+                first_replied[p] = True
+        last_post[p] = day
+        row_last_post[i] = day
+        row_posts[i] += talk
+        spell_active[spell[i]] += 1
+        if p != previous:  # records: days with a conversation message, any group
+            active_days[p] += 1
+            dau += 1
+            previous = p
+    if ritual_total:
+        for i in range(n):
+            spell_ritual[spell[i]] += ritual[i]
+    present = mau = muted_people = 0
+    previous = previous_muted = -1
+    for i in range(n):
+        p = person[i]
+        if p != previous:
+            present += 1
+            mau += last_post[p] > mau_since
+            previous = p
+        if muted[i] and p != previous_muted:
+            muted_people += 1
+            previous_muted = p
+    alive = groups_open = 0
+    for g in range(len(closed)):
+        if closed[g] == NEVER:
+            groups_open += 1
+            alive += group_last_post[g] > alive_since
+    return posted, total, valuable_total, ritual_total, answered, dau, present, mau, muted_people, alive, groups_open
+
+
+@jit
+def _group_counts(sizes, group, chat, valuable, spam, mutes):
+    """size, posters, messages, spam, mutes per group: integer counts, as np.bincount's."""
+    out = np.zeros((5, len(sizes)), np.int64)
+    out[0] = sizes
+    for i in range(len(group)):
+        g, talk = group[i], chat[i] + valuable[i]
+        out[1, g] += talk > 0
+        out[2, g] += talk
+        out[3, g] += spam[i]
+    for r in mutes:
+        out[4, group[r]] += 1
+    return out
+
+
+@jit
+def _group_day(counts, joined, left, n):
+    """The day's group record: `counts` (_group_counts, over the groups open when measured)
+    over the n groups open now, then joins and leaves per group."""
+    out = np.zeros((7, n), np.int64)
+    out[:5, : counts.shape[1]] = counts
+    for g in joined:
+        out[5, g] += 1
+    for g in left:
+        out[6, g] += 1
+    return out
+
+
+@jit
+def _first_channel(channel, person, rows, i):
+    """The outside channel `i` as the first channel of the people of `rows` who have none yet."""
+    for r in rows:
+        if channel[person[r]] < 0:
+            channel[person[r]] = i
+
+
+@jit
+def _census(person, closed):
+    """People in the community (runs of rows: they sort by person) and groups open."""
+    members, previous = 0, -1
+    for p in person:
+        if p != previous:
+            members += 1
+            previous = p
+    groups_open = 0
+    for g in range(len(closed)):
+        groups_open += closed[g] == NEVER
+    return members, groups_open
 
 
 class CommunityModel(mesa.Model):
@@ -107,27 +219,33 @@ class CommunityModel(mesa.Model):
     # ---- one day ---------------------------------------------------------------------------
     def _enter(self, people: np.ndarray, target: np.ndarray, inviter: np.ndarray, channel: int,
                item: np.ndarray | None = None) -> np.ndarray:
+        if not len(people):  # (speed: nobody to admit, place or join)
+            return np.zeros(0, np.int64)
         c, r = self.community, self.rngs["arrivals"]
         ok = rules.admit(c, people, target, r)
-        people, target, inviter = people[ok], target[ok], inviter[ok]
+        if ok is not None:
+            people, target, inviter = people[ok], target[ok], inviter[ok]
+            item = None if item is None else item[ok]
         at, groups = c.place(people, target, self.day)
-        item = None if item is None else item[ok][at]  # records: the forward behind each invited join
+        item = None if item is None else item[at]  # records: the forward behind each invited join
         return c.join(people[at], groups, self.day, channel, inviter=inviter[at], item=item)
 
     def step(self) -> None:
         c, w, day = self.community, self.world, self.day
         op = self.operator
         op.arrange(day)
-        joined_groups = []
+        joined_groups = []  # records: the group of each join today
         for i, (channel, weight, rng) in enumerate(self.channels):
             people = rules.arrivals(c, channel.per_day, rng, weight)
             none = np.full(len(people), -1, np.int64)
             rows = self._enter(people, none, none, OUTSIDE)
-            joined_groups.append(c.members.group[rows])
-            came = c.members.person[rows]
-            c.channel[came[c.channel[came] < 0]] = i
+            if not len(rows):
+                continue
+            if self.record_groups:
+                joined_groups.append(c.members.group[rows])
+            _first_channel(c.channel, c.members.person, rows, i)
             self.arrived[i] += len(rows)
-            if channel.cost_per_arrival and len(rows):
+            if channel.cost_per_arrival:
                 op.pay("channels", money=channel.cost_per_arrival * len(rows))
         rules.create_groups(c, w, day, self.rngs["creating"])
         fx = Effects(c.groups.n, c.people.size)
@@ -145,29 +263,28 @@ class CommunityModel(mesa.Model):
         today = self._measure(posts, reading, mutes, turns, sizes)
         group_row = self._group_row(posts, mutes, sizes) if self.record_groups else None
 
-        left_groups = c.members.group[leaves]
-        gone = np.concatenate([c.leave(leaves, day, why), rules.close_deserted(c, day)])
+        left_groups = c.members.group[leaves] if self.record_groups else None
+        gone = len(c.leave(leaves, day, why))
+        gone += len(rules.close_deserted(c, day))
         friend, group, inviter, exp_k, join_k, item = rules.invite(c, w, fx, exposures, self.rngs["spreading"])
         self.exposed_by_k += exp_k
         self.joined_by_k += join_k
         rows = self._enter(friend, group, inviter, INVITED, item)
-        joined_groups.append(c.members.group[rows])
+        if self.record_groups and len(rows):
+            joined_groups.append(c.members.group[rows])
         fx.fit(c.groups.n)
 
-        joined_groups = np.concatenate(joined_groups)
+        members, groups_open = _census(c.members.person, c.groups.view("closed"))
         today.update(
-            members=c.member_count(),
-            groups_open=int(c.groups.live.sum()),  # like members: after the day's closes and the groups joiners opened
+            members=members,
+            groups_open=groups_open,  # like members: after the day's closes and the groups joiners opened
             joins=c.entered - self.entered_before,  # first-timers and people who came back
-            leaves=len(gone),
+            leaves=gone,
             cost=op.cost,
         )
         if group_row is not None:
-            n = c.groups.n
-            extra = np.vstack([np.bincount(joined_groups, minlength=n), np.bincount(left_groups, minlength=n)])
-            pad = n - group_row.shape[1]
-            group_row = np.vstack([np.pad(group_row, ((0, 0), (0, pad))), extra])
-            self.group_daily.append(group_row)
+            joined = np.concatenate(joined_groups) if joined_groups else np.zeros(0, np.int64)
+            self.group_daily.append(_group_day(group_row, joined, left_groups, c.groups.n))
         self.entered_before = c.entered
         op.settle(day, today)
         self.daily.append(today)
@@ -178,64 +295,38 @@ class CommunityModel(mesa.Model):
                  sizes: np.ndarray) -> dict[str, Any]:
         """Today's outcomes. Conversation only: ritual and operator messages are counted apart."""
         c, day = self.community, self.day
-        m = c.members
-        talk = posts.chat + posts.valuable
-        said = np.flatnonzero(talk)
-        spoke = m.person[said]
-        np.add.at(c.messages, spoke, talk[said])
-        first = said[c.first_post[spoke] == NEVER]  # a person's first post (a row per group they spoke in)
-        c.first_post[m.person[first]] = day
-        c.first_replied[m.person[first[reading.replied[first]]]] = True
-        c.last_post[spoke] = day
-        m.last_post[said] = day
-        m.posts += talk.astype(np.int32)
-        # records (memberships.parquet, people.parquet): active days and ritual messages
-        c.spells.active[m.id[said]] += 1
-        if len(spoke):
-            c.active_days[spoke[np.r_[True, spoke[1:] != spoke[:-1]]]] += 1  # spoke is sorted (rows sort by person)
-        if ritual := int(posts.ritual.sum()):
-            c.spells.ritual[m.id] += posts.ritual.astype(np.int32)  # ids are distinct
-        present = c.n_groups > 0
-        n_present = int(present.sum())
-        n_members = max(n_present, 1)
-        mau = int(np.count_nonzero(present & (c.last_post > day - MAU_WINDOW)))
-        muted_people = np.count_nonzero(np.bincount(m.person[m.muted], minlength=c.people.size))
-        window = self.world.groups.alive_window
-        alive = c.groups.live & (c.groups.view("last_post") > day - window)
-        messages = int(talk.sum())
+        m, g = c.members, c.groups
+        (posted, messages, valuable, ritual, answered, dau, present, mau, muted_people, alive, groups_open) = _record_talk(
+            day, day - MAU_WINDOW, day - self.world.groups.alive_window, m.person, m.id, posts.chat, posts.valuable,
+            posts.ritual, reading.replied, m.muted, m.last_post, m.posts, c.messages, c.first_post, c.first_replied,
+            c.last_post, c.active_days, c.spells.active, c.spells.ritual, g.view("closed"), g.view("last_post"))
+        n_members = max(present, 1)
         return {
             "day": day,
-            "dau": int(np.count_nonzero(np.diff(spoke))) + 1 if len(spoke) else 0,  # rows sort by person: spoke is sorted
+            "dau": dau,
             "mau": mau,
             "active_ratio": mau / n_members,
             "messages": messages,
-            "valuable": int(posts.valuable.sum()),
+            "valuable": valuable,
             "operator_posts": float(np.sum(posts.group_operator)),
             "ritual": ritual,
-            "answered": int(np.count_nonzero(reading.replied)),  # rows that posted and got a reply
-            "posted": len(said),  # rows that posted
+            "answered": answered,  # rows that posted and got a reply
+            "posted": posted,  # rows that posted
             "spam": posts.spam_posted,
             "spam_removed": posts.spam_removed,
             "spam_share": posts.spam_posted / max(messages + posts.spam_posted, 1),
             "mutes": len(mutes),
             "turned_to_spam": len(turns),
-            "muted_share": muted_people / n_members,
-            "silent_share": float(n_present - mau) / n_members,  # present and no post in the window
-            "groups_alive": int(alive.sum()),
-            "groups_open": int(c.groups.live.sum()),
+            "muted_share": np.float64(muted_people / n_members),  # (a NumPy float, as when NumPy counted the muted)
+            "silent_share": float(present - mau) / n_members,  # present and no post in the window
+            "groups_alive": alive,
+            "groups_open": groups_open,
         }
 
     def _group_row(self, posts: rules.Posts, mutes: np.ndarray, sizes: np.ndarray) -> np.ndarray:
         """size, posters, messages, spam, mutes per group (joins and leaves are added after)."""
-        m, n = self.community.members, self.community.groups.n
-        talk = posts.chat + posts.valuable
-        return np.vstack([
-            sizes,
-            np.bincount(m.group[talk > 0], minlength=n),
-            np.bincount(m.group, talk, minlength=n).astype(np.int64),
-            np.bincount(m.group, posts.spam, minlength=n).astype(np.int64),
-            np.bincount(m.group[mutes], minlength=n),
-        ])
+        m = self.community.members
+        return _group_counts(sizes, m.group, posts.chat, posts.valuable, posts.spam, np.asarray(mutes, np.int64))
 
     def run(self, days: int) -> "CommunityModel":
         for _ in range(days):
