@@ -2,7 +2,10 @@
 
 A membership is one person in one group. The membership table is kept sorted by
 (person, group), so "is A in group g?" is a binary search and a day's joins and leaves
-are one insert and one compress per column, never a Python loop over members.
+are one insert and one compress per column, never a Python loop over members. What a
+join or a leave changes besides (caps, ties, friends inside, person columns) is counted in
+compiled loops (agents/compiled.py): a small world's day is a few rows, where NumPy's
+per-call cost would dominate.
 Person-level columns answer community questions (joined, left, last post); group-level
 columns hold what a group owns (cap, norms, whether it takes joiners).
 """
@@ -14,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
-from .arrays import distinct
+from .compiled import jit
 from .network import from_edges, neighbours
 from .population import Population
 
@@ -86,10 +89,7 @@ class Groups:
 
     def _resize(self, groups: np.ndarray, sign: int) -> None:
         """Members joined (+1) or left (-1) `groups` (one entry per membership): update size and peak."""
-        if len(groups):
-            np.add.at(self.size, groups, sign)
-            if sign > 0:
-                self.peak[groups] = np.maximum(self.peak[groups], self.size[groups])
+        _resize(self.size, self.peak, np.asarray(groups, np.int64), int(sign))
 
     def view(self, name: str) -> np.ndarray:
         return getattr(self, name)[: self.n]
@@ -99,12 +99,64 @@ class Groups:
         return self.view("closed") == NEVER
 
 
-def _spliced(a: np.ndarray, values: np.ndarray, new: np.ndarray, old: np.ndarray) -> np.ndarray:
-    """`a` with `values` put where `new` is True (and a's rows, in order, where `old` is)."""
-    out = np.empty(len(new), a.dtype)
-    out[new] = values
-    out[old] = a
+@jit
+def _resize(size, peak, groups, sign):
+    """size += sign per membership in `groups`; on joins, peak is the larger of peak and the new size."""
+    for g in groups:
+        size[g] += sign
+    if sign > 0:
+        for g in groups:
+            peak[g] = max(peak[g], size[g])
+
+
+@jit
+def _first_each(x, order):
+    """np.unique(x, return_index=True): the sorted distinct values and where each first occurs.
+    `order`: np.argsort(x, kind="stable") (NumPy's sorts beat numba's on big arrays)."""
+    first = np.empty(len(x), np.int64)
+    k = 0
+    for i in range(len(x)):
+        if i == 0 or x[order[i]] != x[order[i - 1]]:
+            first[k] = order[i]
+            k += 1
+    first = first[:k]
+    return x[first], first
+
+
+@jit
+def _insertion(key, new_key, order):
+    """Where sorted `key` takes `new_key` (absent keys) in their stable `order`: their rows in the
+    merged table in that order (`placed`) and in input order (`rows`)."""
+    placed = np.searchsorted(key, new_key[order]) + np.arange(len(order))
+    rows = np.empty(len(order), np.int64)
+    rows[order] = placed
+    return placed, rows
+
+
+@jit
+def _splice(a, values, order, placed):
+    """`a` with values[order[j]] (or values[0] for all: one value broadcast) at row placed[j]
+    (increasing) and a's rows, in order, between."""
+    out = np.empty(len(a) + len(placed), a.dtype)
+    j = i = 0
+    for r in range(len(out)):
+        if j < len(placed) and placed[j] == r:
+            out[r] = values[0] if len(values) == 1 else values[order[j]]
+            j += 1
+        else:
+            out[r] = a[i]
+            i += 1
     return out
+
+
+@jit
+def _fresh(key, new_key, order):
+    """Which of `new_key` (stable `order`) to insert: the first of each key that `key` (sorted) does not hold yet."""
+    fresh = np.zeros(len(new_key), np.bool_)
+    for i in _first_each(new_key, order)[1]:
+        at = np.searchsorted(key, new_key[i])
+        fresh[i] = at == len(key) or key[at] != new_key[i]
+    return fresh
 
 
 @dataclass
@@ -179,21 +231,17 @@ class Memberships:
         return out
 
     def insert(self, rows: dict[str, np.ndarray]) -> np.ndarray:
-        """Insert new rows (keys must be absent); return their rows after insertion."""
-        new_key = rows["person"] * self.KEY + rows["group"]
-        order = np.argsort(new_key, kind="stable")
+        """Insert new rows (keys must be absent; a column's values one per row or one for all);
+        return their rows after insertion."""
+        new_key = np.asarray(rows["person"] * self.KEY + rows["group"], np.int64)
         key = self.key
-        pos = np.searchsorted(key, new_key[order])
-        placed = pos + np.arange(len(pos))
-        new = np.zeros(len(key) + len(pos), bool)
-        new[placed] = True
-        old = ~new
-        # (speed: one mask for every column instead of np.insert's own set-up per column)
+        order = np.argsort(new_key, kind="stable")
+        placed, out = _insertion(key, new_key, order)
+        # (speed: one compiled merge per column instead of np.insert's own set-up per column)
         for name in self.COLUMNS:
-            setattr(self, name, _spliced(getattr(self, name), rows[name][order], new, old))
-        self._keep_key(_spliced(key, new_key[order], new, old))
-        out = np.empty_like(placed)
-        out[order] = placed
+            a = getattr(self, name)
+            setattr(self, name, _splice(a, np.asarray(rows[name], a.dtype), order, placed))
+        self._keep_key(_splice(key, new_key, order, placed))
         return out
 
     def remove(self, rows: np.ndarray) -> None:
@@ -222,9 +270,173 @@ class Spells:
         self.n += k
         for name, fill in (("since", day), ("how", how), ("ritual", 0), ("active", 0)):
             arr = _grow(getattr(self, name), self.n, 0)
-            arr[ids] = fill
+            arr[self.n - k: self.n] = fill
             setattr(self, name, arr)
         return ids
+
+
+# a joiner's state in a new group, one value for all joiners (Memberships.insert broadcasts it; read only)
+_NEW_MEMBER = {"muted": np.zeros(1, bool), "spammer": np.zeros(1, bool), "ties": np.zeros(1, np.int32),
+               "last_post": np.full(1, NEVER, np.int32), "posts": np.zeros(1, np.int32), "novelty": np.ones(1),
+               "acquaint": np.zeros(1)}
+
+
+@jit
+def _place(target, order, sizes, cap, live, open_):
+    """Community.place's caps: joiners taken by target (-1: none; stable `order`: within a target, the
+    first to ask first), each target's first ones while it has room, then the rest in turn into the
+    groups that take joiners, in group order.
+    Returns (positions placed, their groups, positions left over: every group is full)."""
+    placed = np.empty(len(target), np.int64)
+    to = np.empty(len(target), np.int64)
+    rest = np.empty(len(target), np.int64)
+    n = n_rest = 0
+    first = 0  # where the current target's run starts in `order`
+    for i in range(len(order)):
+        t = target[order[i]]
+        if i == 0 or t != target[order[i - 1]]:
+            first = i
+        if t >= 0 and i - first < cap[t] - sizes[t] and live[t] and open_[t]:
+            placed[n] = order[i]
+            to[n] = t
+            n += 1
+        else:
+            rest[n_rest] = order[i]
+            n_rest += 1
+    for i in range(n):
+        sizes[to[i]] += 1
+    taken = 0
+    for k in range(len(sizes)):
+        if taken == n_rest:
+            break
+        if live[k] and open_[k] and cap[k] > sizes[k]:
+            take = min(cap[k] - sizes[k], n_rest - taken)
+            for j in range(taken, taken + take):
+                placed[n] = rest[j]
+                to[n] = k
+                n += 1
+            sizes[k] += take
+            taken += take
+    return placed[:n], to[:n], rest[taken:n_rest]
+
+
+@jit
+def _count_inside(friends_inside, indptr, indices, people, sign):
+    """People (distinct) who came into (+1) or left (-1) the community: their friends' friends_inside.
+    For many (a launch), one pass over everyone's friends beats walking theirs."""
+    n = len(friends_inside)
+    if len(people) * 64 > n:
+        moving = np.zeros(n, np.bool_)
+        for p in people:
+            moving[p] = True
+        for q in range(n):
+            count = 0
+            for j in range(indptr[q], indptr[q + 1]):
+                count += moving[indices[j]]
+            friends_inside[q] += sign * count
+    else:
+        for p in people:
+            for j in range(indptr[p], indptr[p + 1]):
+                friends_inside[indices[j]] += sign
+
+
+@jit
+def _arrive(people, inviter, day, joined, depth, root, n_groups, left, friends_inside, indptr, indices):
+    """The person columns of joiners (one entry per new membership): a first arrival's day, invitation
+    depth and root; who comes into the community (no group yet) is counted by their friends.
+    Returns (each joiner's generation: depth before today's changes, +1; depth now; how many came in)."""
+    n = len(people)
+    generation = np.zeros(n, np.int32)
+    new_root = np.empty(n, np.int64)
+    first = np.zeros(n, np.bool_)
+    for i in range(n):  # everything read before anything is written
+        p, by = people[i], inviter[i]
+        if by >= 0:
+            generation[i] = depth[by] + 1
+        first[i] = joined[p] == NEVER
+        new_root[i] = root[by] if by >= 0 else p
+    for i in range(n):
+        if first[i]:
+            p = people[i]
+            joined[p] = day
+            depth[p] = generation[i]
+            root[p] = new_root[i]
+    came = np.empty(n, np.int64)
+    k = 0
+    for p in people:
+        if n_groups[p] == 0:  # the person's first group of this call: came in
+            came[k] = p
+            k += 1
+        left[p] = NEVER
+        n_groups[p] += 1
+    _count_inside(friends_inside, indptr, indices, came[:k], 1)
+    now = np.empty(n, np.int32)
+    for i in range(n):
+        now[i] = depth[people[i]]
+    return generation, now, k
+
+
+@jit
+def _depart(people, day, n_groups, left, friends_inside, indptr, indices):
+    """The person columns of leavers (one entry per ended membership): who has no group left is gone
+    from the community, and their friends count them out. Returns those people, sorted."""
+    for p in people:
+        n_groups[p] -= 1
+    gone = np.empty(len(people), np.int64)
+    k = 0
+    for p in people:
+        if n_groups[p] == 0:
+            gone[k] = p
+            k += 1
+    gone = np.unique(gone[:k])
+    _count_inside(friends_inside, indptr, indices, gone, -1)
+    for p in gone:
+        left[p] = day
+    return gone
+
+
+@jit
+def _count_ties(key, person, group, ties, rows, sign, KEY, indptr, indices):
+    """Friends inside the same group, for memberships `rows` joining (+1: set their ties) or leaving (-1):
+    each friend's membership of that group that stays gains (loses) a tie; joiners count each other
+    but do not add to each other. A friend's membership is a binary search of the sorted keys, or,
+    for many (a launch), a look at the friend's few rows, from an index of each person's first row
+    (and then the rows go in table order: integer counts do not depend on the order)."""
+    changing = np.zeros(len(person), np.int32)  # times a row is in `rows`
+    asks = 0
+    for r in rows:
+        changing[r] += 1
+        asks += indptr[person[r] + 1] - indptr[person[r]]
+    n = len(indptr) - 1
+    indexed = asks * np.log2(len(key) + 1) > (n + len(key)) / 2  # (measured: where the index starts to pay)
+    first = np.zeros(n + 1 if indexed else 0, np.int64)  # person p's rows: first[p] to first[p + 1]
+    if indexed:
+        for p in person:
+            first[p + 1] += 1
+        for p in range(n):
+            first[p + 1] += first[p]
+        rows = np.repeat(np.arange(len(person)), changing)
+    for r in rows:
+        count = 0
+        for j in range(indptr[person[r]], indptr[person[r] + 1]):
+            friend = indices[j]
+            at = -1
+            if indexed:
+                for i in range(first[friend], first[friend + 1]):
+                    if group[i] == group[r]:
+                        at = i
+                        break
+            else:
+                want = friend * KEY + group[r]
+                i = np.searchsorted(key, want)
+                if i < len(key) and key[i] == want:
+                    at = i
+            if at >= 0:
+                count += 1
+                if changing[at] == 0:
+                    ties[at] += sign
+        if sign > 0:
+            ties[r] = count
 
 
 class Community:
@@ -289,33 +501,18 @@ class Community:
 
         Returns (positions in `people` that were placed, the group each goes to).
         """
-        sizes = self.group_sizes()
         g = self.groups
-        order = np.argsort(target, kind="stable")
-        t = target[order]
-        has = t >= 0
-        rank = np.arange(len(t)) - np.searchsorted(t, t)  # rank of each joiner within its target
-        tg = np.where(has, t, 0)
-        fits = has & (rank < g.view("cap")[tg] - sizes[tg]) & g.live[tg] & g.view("open")[tg]
-        placed, to = [order[fits]], [t[fits]]
-        sizes = sizes + np.bincount(t[fits], minlength=len(sizes))
-        rest = order[~fits]
-        while len(rest):
-            room = np.flatnonzero(g.live & g.view("open") & (g.view("cap") > sizes))
-            if len(room):
-                k = int(room[0])
-            elif self.overflow == "new_group":
-                k = g.add(day, label=g.label[-1] if g.label else "", how=OVERFLOW)
-                sizes = np.append(sizes, 0)
-            else:
+        target = np.asarray(target, np.int64)
+        at, to, rest = _place(target, np.argsort(target, kind="stable"), self.group_sizes(), g.view("cap"), g.live, g.view("open"))
+        while len(rest):  # every group is full: open one, or turn the rest away
+            if self.overflow != "new_group":
                 self.turned_away += len(rest)
                 break
-            take = rest[: int(g.cap[k] - sizes[k])]
-            placed.append(take)
-            to.append(np.full(len(take), k))
-            sizes[k] += len(take)
+            k = g.add(day, label=g.label[-1] if g.label else "", how=OVERFLOW)
+            take = rest[: int(g.cap[k])]
+            at, to = np.concatenate([at, take]), np.concatenate([to, np.full(len(take), k, np.int64)])
             rest = rest[len(take):]
-        return np.concatenate(placed), np.concatenate(to).astype(np.int64)
+        return at, to
 
     def join(self, people: np.ndarray, groups: np.ndarray, day: int, channel: int,
              inviter: np.ndarray | None = None, item: np.ndarray | None = None) -> np.ndarray:
@@ -325,10 +522,8 @@ class Community:
         """
         people = np.asarray(people, np.int64)
         groups = np.asarray(groups, np.int64)
-        _, once = np.unique(people * Memberships.KEY + groups, return_index=True)
-        fresh = np.zeros(len(people), bool)
-        fresh[once] = True
-        fresh &= self.members.find(people, groups) < 0
+        key = people * Memberships.KEY + groups
+        fresh = _fresh(self.members.key, key, np.argsort(key, kind="stable"))
         people, groups = people[fresh], groups[fresh]
         inviter = np.full(len(people), -1, np.int64) if inviter is None else np.asarray(inviter, np.int64)[fresh]
         item = np.full(len(people), -1, np.int64) if item is None else np.asarray(item, np.int64)[fresh]
@@ -336,57 +531,38 @@ class Community:
             return np.zeros(0, np.int64)
         n = len(people)
         rows = self.members.insert({
-            "person": people, "group": groups, "joined": np.full(n, day, np.int32),
-            "muted": np.zeros(n, bool), "spammer": np.zeros(n, bool),
-            "satisfaction": np.full(n, self.newcomer["satisfaction"]), "ties": np.zeros(n, np.int32),
-            "last_post": np.full(n, NEVER, np.int32), "posts": np.zeros(n, np.int32),
-            "novelty": np.ones(n), "expectation": np.full(n, self.newcomer["expectation"]), "acquaint": np.zeros(n),
+            "person": people, "group": groups, "joined": np.full(1, day, np.int32), **_NEW_MEMBER,
+            "satisfaction": np.full(1, self.newcomer["satisfaction"]), "expectation": np.full(1, self.newcomer["expectation"]),
             "id": self.spells.start(n, day, channel),
         })
         self.groups._resize(groups, +1)
-        generation = np.where(inviter >= 0, self.depth[np.maximum(inviter, 0)] + 1, 0).astype(np.int32)  # before depths change
-        # person columns: first arrival in the community
-        first = self.joined[people] == NEVER
-        newcomers = people[first]
-        self.joined[newcomers] = day
-        invited = inviter[first] >= 0
-        self.depth[newcomers] = np.where(invited, self.depth[np.maximum(inviter[first], 0)] + 1, 0)
-        self.root[newcomers] = np.where(invited, self.root[np.maximum(inviter[first], 0)], newcomers)
-        came = distinct(people[self.n_groups[people] == 0])
-        self.entered += len(came)
-        self._count_inside(came, +1)
-        self.left[people] = NEVER
-        np.add.at(self.n_groups, people, 1)
-        self.log.append((np.full(n, day, np.int32), inviter, people, groups,
-                         self.depth[people].copy(), np.full(n, channel, np.int8), item, generation))
+        adj = self.network
+        generation, depth, came_in = _arrive(people, inviter, int(day), self.joined, self.depth, self.root, self.n_groups,
+                                          self.left, self.friends_inside, adj.indptr, adj.indices)
+        self.entered += came_in
+        self.log.append((np.full(n, day, np.int32), inviter, people, groups, depth, np.full(n, channel, np.int8), item, generation))
         self._count_ties(rows, +1)
         return rows
 
     def _end(self, rows: np.ndarray, day: int, why: np.ndarray) -> None:
         """Log ended memberships (memberships.parquet rows with `left`) and take them off their groups' sizes."""
         m = self.members
-        self.ended.append({"person": m.person[rows].copy(), "group": m.group[rows].copy(), "id": m.id[rows].copy(),
+        self.ended.append({"person": m.person[rows], "group": m.group[rows], "id": m.id[rows],  # (indexing copies)
                            "left": np.full(len(rows), day, np.int32), "why_left": why,
-                           "messages": m.posts[rows].copy(), "last_post": m.last_post[rows].copy()})
+                           "messages": m.posts[rows], "last_post": m.last_post[rows]})
         self.groups._resize(m.group[rows], -1)
 
     def leave(self, rows: np.ndarray, day: int, why: int | np.ndarray = UNHAPPY) -> np.ndarray:
         """End memberships (`why`: a WHY_LEFT code, one or per row); return the people who thereby left the community."""
-        if np.ndim(why):
-            rows, at = np.unique(np.asarray(rows, np.int64), return_index=True)
-            why = np.asarray(why, np.int8)[at]
-        else:
-            rows = distinct(np.asarray(rows, np.int64))
-            why = np.full(len(rows), why, np.int8)
+        rows = np.asarray(rows, np.int64)
+        rows, at = _first_each(rows, np.argsort(rows, kind="stable"))
+        why = np.asarray(why, np.int8)[at] if np.ndim(why) else np.full(len(rows), why, np.int8)
         if not len(rows):
             return rows
         self._end(rows, day, why)
         self._count_ties(rows, -1)
-        people = self.members.person[rows]
-        np.subtract.at(self.n_groups, people, 1)
-        gone = distinct(people[self.n_groups[people] == 0])
-        self._count_inside(gone, -1)
-        self.left[gone] = day
+        adj = self.network
+        gone = _depart(self.members.person[rows], int(day), self.n_groups, self.left, self.friends_inside, adj.indptr, adj.indices)
         self.members.remove(rows)
         return gone
 
@@ -436,39 +612,11 @@ class Community:
             self.friends_inside = (adj @ (self.n_groups > 0).astype(np.int32)).astype(np.int32)
         return int(added)
 
-    def _count_inside(self, people: np.ndarray, sign: int) -> None:
-        """People (distinct) who came into (+1) or left (-1) the community: their friends' friends_inside."""
-        n = len(self.friends_inside)
-        if len(people) * 64 > n:  # many (a launch): one pass over the network beats listing their friends
-            came = np.zeros(n, np.int32)
-            came[people] = 1
-            self.friends_inside += sign * (self.network @ came).astype(np.int32)
-            return
-        _, friend = neighbours(self.network, people)
-        if len(friend) * 16 > n:  # (speed: a count over everyone is cheaper than np.add.at for many)
-            self.friends_inside += sign * np.bincount(friend, minlength=n).astype(np.int32)
-        else:
-            np.add.at(self.friends_inside, friend, sign)
-
-    TIE_CHUNK = 1 << 17  # rows whose friends are looked up at once: caps a launch's temporaries
-
     def _count_ties(self, rows: np.ndarray, sign: int) -> None:
         """Friends inside the same group: set for `rows` and update their friends' memberships."""
-        m = self.members
-        changing = np.zeros(len(m), bool)  # rows joining (sign > 0) or leaving (sign < 0)
-        changing[rows] = True
-        for at in range(0, len(rows), self.TIE_CHUNK):
-            part = rows[at: at + self.TIE_CHUNK]
-            owner, friend = neighbours(self.network, m.person[part])
-            found = m.find(friend, m.group[part][owner])
-            hit = found >= 0
-            # friends who stay (or were already there) lose (gain) a tie; new rows count each other here
-            other = found[hit][~changing[found[hit]]]
-            if sign > 0:
-                m.ties[part] = np.bincount(owner[hit], minlength=len(part))
-                np.add.at(m.ties, other, 1)
-            else:
-                np.subtract.at(m.ties, other, 1)
+        m, adj = self.members, self.network
+        _count_ties(m.key, m.person, m.group, m.ties, np.asarray(rows, np.int64), int(sign), int(Memberships.KEY),
+                    adj.indptr, adj.indices)
 
     # ---- read-only views, for inspection and visualisation ----------------------------------
     def person(self, i: int) -> dict:
