@@ -19,6 +19,7 @@ import numpy as np
 from .arrays import distinct
 from .compiled import jit
 from .community import BY_MEMBERS, CREATED, INVITED, NEVER, OUTSIDE, OVERLOADED, REMOVED, UNHAPPY, Community, Memberships
+from .compiled import jit
 from .effects import Effects
 from .network import neighbours
 from .world import World
@@ -124,10 +125,35 @@ def admit(c: Community, people: np.ndarray, target: np.ndarray, rng: np.random.G
     return passed
 
 
+@jit
+def _familiarity(ties, acquaint, group, sizes):
+    """Per row min(1, people known / the others in the group); NaN stays NaN, as with np.minimum."""
+    known = np.empty(len(group))
+    for i in range(len(group)):
+        share = (ties[i] + acquaint[i]) / max(sizes[group[i]] - 1, 1)
+        known[i] = 1.0 if share > 1.0 else share
+    return known
+
+
 def familiarity(c: Community, sizes: np.ndarray) -> np.ndarray:
     """Per row: the share of the other members of the group this member knows (friends and acquaintances)."""
     m = c.members
-    return np.minimum(1.0, (m.ties + m.acquaint) / np.maximum(sizes[m.group] - 1, 1))
+    return _familiarity(m.ties, m.acquaint, m.group, sizes)
+
+
+@jit
+def _multiplier(base, interest_term, ties, known, replies, group, novelty, satisfaction, muted,
+                tie_effect, tie_half, familiarity_effect, reply_effect, novelty_effect, mood_weight, muted_factor):
+    """The posting product per row, factor by factor from the left as NumPy took it (the bits depend on the order)."""
+    rate = np.empty(len(base))
+    for i in range(len(base)):
+        mood = 1 + mood_weight * satisfaction[i]
+        mood = 0.05 if mood < 0.05 else 2.0 if mood > 2.0 else mood  # np.clip (NaN stays NaN)
+        r = (base[i] * interest_term[i] * (1 + tie_effect * ties[i] / (ties[i] + tie_half))
+             * (1 + familiarity_effect * known[i]) * (1 + reply_effect * replies[group[i]])
+             * (1 + novelty_effect * novelty[i]) * mood)
+        rate[i] = r * muted_factor if muted[i] else r
+    return rate
 
 
 def multiplier(c: Community, w: World, known: np.ndarray, base: np.ndarray | float = 1.0) -> np.ndarray:
@@ -136,116 +162,250 @@ def multiplier(c: Community, w: World, known: np.ndarray, base: np.ndarray | flo
 
     Apart from `post` so that a fork (agents/fork.py) can read an observed rate as sociability;
     `post` passes sociability as `base`, so the product is taken in the same order as ever."""
-    m, pp, pe = c.members, w.posting, c.people
-    reply_effect = 1 + pp.reply_effect * saturate(c.groups.view("activity"), pp.activity_half)
-    return (
-        base
-        * pe.interest[m.person] ** pp.interest_exponent
-        * (1 + pp.tie_effect * m.ties / (m.ties + pp.tie_half))
-        * (1 + w.familiarity.effect * known)
-        * reply_effect[m.group]
-        * (1 + w.novelty.effect * m.novelty)
-        * np.clip(1 + pp.mood_weight * m.satisfaction, 0.05, 2.0)
-        * np.where(m.muted, pp.muted_factor, 1.0)
-    )
+    m, pp = c.members, w.posting
+    base = np.asarray(base, float)
+    if base.ndim == 0:
+        base = np.full(len(m), base)
+    replies = saturate(c.groups.view("activity"), pp.activity_half)  # yesterday's talk begets replies
+    return _multiplier(base, c.people.interest[m.person] ** pp.interest_exponent, m.ties, known, replies, m.group,
+                       m.novelty, m.satisfaction, m.muted, float(pp.tie_effect), float(pp.tie_half),
+                       float(w.familiarity.effect), float(pp.reply_effect), float(w.novelty.effect),
+                       float(pp.mood_weight), float(pp.muted_factor))
+
+
+_LAM_MAX = np.iinfo(np.int64).max - np.sqrt(np.iinfo(np.int64).max) * 10  # NumPy's largest Poisson mean
+_ABSENT = np.zeros(0)  # stands for a lever handle nobody touched (the kernel's flag says so)
+
+
+@jit
+def _poisson_means(lam):
+    """Raise as rng.poisson does, before any draw, on a mean that is negative, NaN or too large."""
+    for x in lam:
+        if not 0.0 <= x <= _LAM_MAX:
+            raise ValueError("poisson: lam < 0, NaN or too large")
+
+
+@jit
+def _binomial_chances(p):
+    """Raise as rng.binomial does, before any draw, on a chance outside [0, 1] or NaN."""
+    for x in p:
+        if not 0.0 <= x <= 1.0:
+            raise ValueError("binomial: p < 0, p > 1 or p is NaN")
+
+
+@jit
+def _post(rate, spammer, spam_rate, person, group, expertise, valuable_base, valuable_expertise, novelty,
+          rituals, ritual_posts, muted, muted_factor, operator, removal, rng):
+    """`post`'s draws and group totals in one pass: the draws in NumPy's order (counts of all rows,
+    valuable ones of the posters, rituals of all rows, ads kept per group), sums in row order as bincount."""
+    rows, n = len(rate), len(operator)
+    lam = np.empty(rows)
+    for i in range(rows):
+        lam[i] = spam_rate if spammer[i] else rate[i]
+    _poisson_means(lam)
+    count, spam = np.empty(rows, np.int64), np.zeros(rows, np.int64)
+    for i in range(rows):
+        count[i] = rng.poisson(lam[i])
+        if spammer[i]:  # ads instead
+            spam[i], count[i] = count[i], 0
+    level, chance = np.zeros(rows), np.zeros(rows)  # a poster's expertise and the share of valuable posts it gives
+    for i in range(rows):
+        if count[i] > 0:
+            level[i] = expertise[person[i]]
+            p = valuable_base + valuable_expertise * level[i]
+            chance[i] = 0.0 if p < 0.0 else 1.0 if p > 1.0 else p  # np.clip (NaN stays NaN)
+    _binomial_chances(chance)
+    valuable = np.zeros(rows, np.int64)
+    for i in range(rows):
+        if count[i] > 0:
+            valuable[i] = rng.binomial(count[i], chance[i])
+    ritual = np.zeros(rows, np.int64)
+    if rituals:
+        for i in range(rows):
+            lam[i] = ritual_posts[person[i]] * muted_factor if muted[i] else ritual_posts[person[i]]  # muted post fewer
+        _poisson_means(lam)
+        for i in range(rows):
+            ritual[i] = rng.poisson(lam[i])
+            if spammer[i]:
+                ritual[i] = 0
+    chat = count - valuable
+    group_chat, member_valuable, group_ritual, group_fresh = np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n)
+    expert, expert2, group_spam = np.zeros(n), np.zeros(n), np.zeros(n, np.int64)
+    for i in range(rows):
+        k = group[i]
+        group_chat[k] += chat[i]
+        member_valuable[k] += valuable[i]
+        group_ritual[k] += ritual[i]
+        group_fresh[k] += (chat[i] + valuable[i]) * novelty[i]
+        group_spam[k] += spam[i]
+        if count[i] > 0:
+            expert[k] += valuable[i] * level[i]
+            expert2[k] += valuable[i] * (level[i] * level[i])
+    group_level, group_spread = np.full(n, np.nan), np.zeros(n)
+    for k in range(n):
+        if member_valuable[k] > 0:
+            group_level[k] = mean = expert[k] / member_valuable[k]
+            spread = expert2[k] / member_valuable[k] - mean * mean
+            group_spread[k] = spread if spread >= 0 or np.isnan(spread) else 0.0  # np.maximum(spread, 0)
+    keep = 1 - removal
+    _binomial_chances(keep)
+    kept = np.empty(n, np.int64)
+    for k in range(n):
+        kept[k] = rng.binomial(group_spam[k], keep[k])
+    posted = group_spam.sum()
+    return (chat, valuable, spam, ritual, group_chat, member_valuable + operator, group_ritual, group_fresh,
+            group_level, group_spread, kept, posted, posted - kept.sum())
 
 
 def post(c: Community, w: World, fx: Effects, rng: np.random.Generator, day: int, sizes: np.ndarray) -> Posts:
     """Each membership posts a Poisson count; spammers post ads instead; moderation removes some."""
     m, pp, pe = c.members, w.posting, c.people
-    p, g = m.person, m.group
-    known = familiarity(c, sizes)
-    rate = multiplier(c, w, known, pe.sociability[p])
-    rate[m.spammer] = pp.spam_rate
-    count = rng.poisson(rate)
-    spam = np.where(m.spammer, count, 0)
-    count[m.spammer] = 0
-    valuable = np.zeros_like(count)
-    posters = np.flatnonzero(count)
-    level = c.level(posters)
-    valuable[posters] = rng.binomial(count[posters], np.clip(pp.valuable_base + pp.valuable_expertise * level, 0, 1))
-    chat = count - valuable
-    ritual = np.zeros_like(count)
-    if fx.touched("ritual_posts"):  # a lever asked for them (thanks, check-ins, introductions)
-        ritual = rng.poisson(fx.ritual_posts[p] * np.where(m.muted, pp.muted_factor, 1.0))  # muted members post fewer too
-        ritual[m.spammer] = 0
     n = c.groups.n
-    # (speed: without rituals their group sums are zeros; no pass over the rows)
-    group_ritual = np.bincount(g, ritual, minlength=n) if fx.touched("ritual_posts") else np.zeros(n, np.int64)
-    operator = np.broadcast_to(np.asarray(fx.get("operator_posts"), float), (n,))
-    member_valuable = np.bincount(g, valuable, minlength=n)
-    expert = np.bincount(g[posters], valuable[posters] * level, minlength=n)
-    expert2 = np.bincount(g[posters], valuable[posters] * level**2, minlength=n)
-    group_spam = np.bincount(g, spam, minlength=n).astype(np.int64)
-    kept = rng.binomial(group_spam, 1 - np.asarray(fx.get("spam_removal")) * np.ones(n))
+    known = familiarity(c, sizes)
+    rate = multiplier(c, w, known, pe.sociability[m.person])
+    rituals = fx.touched("ritual_posts")  # a lever asked for them (thanks, check-ins, introductions)
+    operator = np.full(n, fx.get("operator_posts"), float)
+    (chat, valuable, spam, ritual, group_chat, group_valuable, group_ritual, group_fresh, group_level, group_spread,
+     kept, spam_posted, spam_removed) = _post(
+        rate, m.spammer, float(pp.spam_rate), m.person, m.group, c.expertise, float(pp.valuable_base),
+        float(pp.valuable_expertise), m.novelty, rituals, fx.ritual_posts if rituals else _ABSENT, m.muted,
+        float(pp.muted_factor), operator, np.full(n, fx.get("spam_removal"), float), rng)
     return Posts(
         chat=chat,
         valuable=valuable,
         spam=spam,
         ritual=ritual,
-        group_chat=np.bincount(g, chat, minlength=n),
-        group_valuable=member_valuable + operator,
+        group_chat=group_chat,
+        group_valuable=group_valuable,  # members' valuable posts plus the operator's
         group_operator=operator,
-        group_ritual=group_ritual,
-        group_fresh=np.bincount(g, (chat + valuable) * m.novelty, minlength=n),
-        group_level=(mean := np.divide(expert, member_valuable, out=np.full(n, np.nan), where=member_valuable > 0)),
-        group_spread=np.maximum(np.divide(expert2, member_valuable, out=np.zeros(n), where=member_valuable > 0) - np.nan_to_num(mean) ** 2, 0),
+        group_ritual=group_ritual if rituals else np.zeros(n, np.int64),
+        group_fresh=group_fresh,
+        group_level=group_level,
+        group_spread=group_spread,
         group_spam=kept,
-        spam_posted=int(group_spam.sum()),
-        spam_removed=int(group_spam.sum() - kept.sum()),
+        spam_posted=int(spam_posted),
+        spam_removed=int(spam_removed),
         known=known,
     )
 
 
+@jit
+def _attention(person, group, chat, valuable, spam, ritual, muted, group_chat, group_valuable, group_operator,
+               group_spam, rituals, group_ritual, group_level, group_spread, expertise, interest, outside_load,
+               attention, n_people, muted_read_share, level_mismatch, value_half, chat_half, replies_per_message):
+    """What each row hears and reads against its person's attention, in `read`'s arithmetic order.
+
+    Returns what the row read, its load, its person's overload and whole load, and the
+    arguments of the expm1 that saturate value, chat and the chance of a reply."""
+    rows, n = len(person), len(group_chat)
+    posted_spam, talk = np.zeros(n), np.empty(n)
+    for i in range(rows):
+        posted_spam[group[i]] += spam[i]
+    for k in range(n):
+        talk[k] = group_chat[k] + group_valuable[k] - group_operator[k]  # members' conversation
+    v_members, c_other, s_other = np.empty(rows), np.empty(rows), np.empty(rows)
+    seen, heard, load = np.empty(rows), np.empty(rows), np.empty(rows)
+    for i in range(rows):
+        k = group[i]
+        v_operator = group_operator[k]
+        v_members[i] = group_valuable[k] - v_operator - valuable[i]  # others' valuable posts
+        c_other[i] = group_chat[k] - chat[i]
+        s = group_spam[k] - spam[i] * (group_spam[k] / max(posted_spam[k], 1.0))
+        s_other[i] = s if s >= 0 or np.isnan(s) else 0.0  # np.maximum(s, 0)
+        seen[i] = muted_read_share if muted[i] else 1.0
+        heard[i] = v_members[i] + v_operator + c_other[i]  # conversation and content (what novelty is renewed by)
+        others = heard[i] + (group_ritual[k] - ritual[i]) if rituals else heard[i]  # + others' ritual messages
+        load[i] = (others + s_other[i]) * seen[i]
+    # a person's load over all their groups, as np.bincount sums it (in row order); only their entries are touched
+    person_load = np.empty(n_people)
+    for i in range(rows):
+        person_load[person[i]] = 0.0
+    for i in range(rows):
+        person_load[person[i]] += load[i]
+    v_read, talk_read, s_read = np.empty(rows), np.empty(rows), np.empty(rows)
+    overload, phone = np.empty(rows), np.empty(rows)
+    value_arg, chat_arg, reply_arg = np.empty(rows), np.empty(rows), np.empty(rows)
+    for i in range(rows):
+        q, k = person[i], group[i]
+        phone[i] = person_load[q] + outside_load[q]  # the day's whole load, on the whole phone
+        ratio = phone[i] / attention[q]  # > 1: more than they can take
+        r = ratio if ratio >= 1e-12 or np.isnan(ratio) else 1e-12  # np.maximum(ratio, 1e-12)
+        share = 1.0 / r
+        share = (1.0 if 1.0 <= share else share) * seen[i]  # np.minimum(1.0, share), NaN kept
+        distance = expertise[q] - group_level[k]
+        gap = np.sqrt(distance * distance + group_spread[k])  # (NumPy squares x ** 2 as x * x)
+        match = 1.0 if np.isnan(gap) else 1.0 - level_mismatch * gap  # NaN: no member posted anything valuable
+        v_read[i] = (v_members[i] * match + group_operator[k]) * share
+        c_read = c_other[i] * share
+        s_read[i] = s_other[i] * share
+        talk_read[i] = heard[i] * share
+        over = ratio - 1.0
+        overload[i] = over if over >= 0.0 or np.isnan(over) else 0.0  # np.maximum(ratio - 1, 0)
+        value_arg[i] = -(v_read[i] * interest[q]) / value_half
+        chat_arg[i] = -c_read / chat_half
+        own = chat[i] + valuable[i]
+        reply_arg[i] = -replies_per_message * ((talk[k] - own) / talk[k] if talk[k] > 0 else 0.0)
+    return v_read, talk_read, load, overload, s_read, phone, value_arg, chat_arg, reply_arg
+
+
+@jit
+def _utility(value_sat, chat_sat, reply_sat, known, s_read, overload, load, phone, chat, valuable, person, group,
+             newcomers, joined, day, newcomer_reply, rewards, reward, draw, value_weight, chat_weight, spam_weight,
+             overload_weight, reply_reward):
+    """Each row's utility, summed term by term in `read`'s order, and whether its posts got a reply
+    (`draw`: a uniform per row). The *_sat arguments are expm1(...), as saturate = -expm1."""
+    rows = len(known)
+    utility, replied = np.empty(rows), np.empty(rows, np.bool_)
+    for i in range(rows):
+        u = value_weight * -value_sat[i]
+        u += chat_weight * (0.3 + 0.7 * known[i]) * -chat_sat[i]
+        u -= spam_weight * s_read[i]
+        if overload[i] != 0:  # only the overloaded pay for it
+            u -= overload_weight * overload[i] * (load[i] / phone[i] if load[i] > 0 else 0.0)
+        p_reply = -reply_sat[i]
+        if newcomers and joined[person[i]] > day - 7:
+            p = p_reply + newcomer_reply[group[i]]
+            p_reply = 1.0 if 1.0 <= p else p  # np.minimum(1.0, p)
+        replied[i] = chat[i] + valuable[i] > 0 and draw[i] < p_reply
+        u += reply_reward * (1.0 if replied[i] else 0.0)
+        if rewards:
+            u += reward[i]
+        utility[i] = u
+    return utility, replied
+
+
 def read(c: Community, w: World, fx: Effects, posts: Posts, rng: np.random.Generator, day: int, sizes: np.ndarray) -> Reading:
-    """Value received against the attention budget; returns each row's utility for today."""
+    """Value received against the attention budget; returns each row's utility for today.
+
+    A member hears others' messages (ads left after moderation and others' ritual messages
+    too; of a muted group a share) and reads as much as their attention takes of their whole
+    load (all their groups and the phone's outside load). Valuable posts are worth less to a
+    reader far from their level (basics bore experts): the distance is sqrt(distance to the
+    posts' mean level^2 + their variance), about the mean |gap|. Utility: value read and chat
+    read (both saturating; value by interest, chat by familiarity), minus ads read, minus the
+    overloaded's overload (this group's part of it), plus a reply got, plus what levers gave.
+    A post that gets a reply is rewarded (Joyce & Kraut: replies bring newcomers back).
+    Replies are others' messages spread over the day's posts: a post in a group where only
+    its author spoke goes unanswered, one among many others' messages rarely does; levers
+    may have admins answer newcomers in their first week (a welcome).
+    """
     m, r, pe = c.members, w.reading, c.people
-    p, g = m.person, m.group
-    spam_kept_share = np.divide(posts.group_spam, np.maximum(np.bincount(g, posts.spam, minlength=c.groups.n), 1))
-    # (speed: operator posts and rituals that no lever asked for are zeros, and adding or
-    # subtracting a zero changes no bit: those terms are skipped, the numbers are the same)
-    content, rituals = fx.touched("operator_posts"), fx.touched("ritual_posts")
-    v_operator = posts.group_operator[g] if content else 0.0
-    v_members = posts.group_valuable[g] - v_operator - posts.valuable  # others' valuable posts
-    c_other = posts.group_chat[g] - posts.chat
-    s_other = np.maximum(posts.group_spam[g] - posts.spam * spam_kept_share[g], 0)
-    seen = np.where(m.muted, r.muted_read_share, 1.0)
-    heard = v_members + v_operator + c_other  # conversation and content (what novelty is renewed by)
-    load = heard + (posts.group_ritual[g] - posts.ritual) if rituals else heard  # + others' ritual messages
-    load = (load + s_other) * seen
-    person_load = np.bincount(p, load, minlength=pe.size)
-    ratio = (person_load + pe.outside_load) / pe.attention  # > 1: more than they can take, on the whole phone
-    share_read = np.minimum(1.0, 1.0 / np.maximum(ratio, 1e-12))[p] * seen
-    # valuable posts are worth less to a reader far from their level (basics bore experts)
-    # distance to the posts' levels: sqrt(distance to their mean^2 + their variance), about the mean |gap|
-    gap = np.sqrt((c.expertise[p] - posts.group_level[g]) ** 2 + posts.group_spread[g])
-    match = np.where(np.isnan(gap), 1.0, 1.0 - r.level_mismatch * gap)  # NaN: no member posted anything valuable
-    v_read = (v_members * match + v_operator) * share_read
-    c_read, s_read = c_other * share_read, s_other * share_read
-    interest = pe.interest[p]
-    utility = r.value_weight * saturate(v_read * interest, r.value_half)
-    utility += r.chat_weight * (0.3 + 0.7 * posts.known) * saturate(c_read, r.chat_half)
-    utility -= r.spam_weight * s_read
-    overload = np.maximum(ratio - 1.0, 0.0)[p]
-    over = np.flatnonzero(overload)  # only the overloaded pay for it (the others' term is exactly 0)
-    phone = person_load[p[over]] + pe.outside_load[p[over]]  # this group's part of the day's whole load
-    utility[over] -= r.overload_weight * overload[over] * np.divide(load[over], phone, out=np.zeros(len(over)), where=load[over] > 0)
-    # a post that gets a reply is rewarded (Joyce & Kraut: replies bring newcomers back).
-    # Replies are others' messages spread over the day's posts: a post in a group where
-    # only its author spoke goes unanswered, one among many others' messages rarely does.
-    own = posts.chat + posts.valuable
-    posted = own > 0
-    talk = (posts.group_chat + posts.group_valuable - posts.group_operator)[g]
-    p_reply = -np.expm1(-r.replies_per_message * np.divide(talk - own, talk, out=np.zeros(len(m)), where=talk > 0))
-    if fx.touched("newcomer_reply"):  # admins answer the posts of people in their first week (a welcome)
-        p_reply = np.where(c.joined[p] > day - 7, np.minimum(1.0, p_reply + fx.newcomer_reply[g]), p_reply)
-    replied = posted & (rng.random(len(m)) < p_reply)
-    utility += r.reply_reward * replied
-    reward = 0.0  # (speed: a scalar when no lever gives rewards; adding it would change no bit)
-    if fx.touched("person_utility"):
-        reward = fx.person_utility[p]
-        utility += reward
-    talk = heard * share_read
+    rituals = fx.touched("ritual_posts")
+    v_read, talk, load, overload, s_read, phone, value_arg, chat_arg, reply_arg = _attention(
+        m.person, m.group, posts.chat, posts.valuable, posts.spam, posts.ritual, m.muted, posts.group_chat,
+        posts.group_valuable, posts.group_operator, posts.group_spam, rituals,
+        posts.group_ritual if rituals else _ABSENT, posts.group_level, posts.group_spread, c.expertise, pe.interest,
+        pe.outside_load, pe.attention, pe.size, float(r.muted_read_share), float(r.level_mismatch),
+        float(r.value_half), float(r.chat_half), float(r.replies_per_message))
+    newcomers, rewards = fx.touched("newcomer_reply"), fx.touched("person_utility")
+    reward = fx.person_utility[m.person] if rewards else 0.0  # (a scalar when no lever gives rewards)
+    utility, replied = _utility(
+        np.expm1(value_arg), np.expm1(chat_arg), np.expm1(reply_arg), posts.known, s_read, overload, load, phone,
+        posts.chat, posts.valuable, m.person, m.group, newcomers, c.joined, day,
+        fx.newcomer_reply if newcomers else _ABSENT, rewards, reward if rewards else _ABSENT,
+        rng.random(len(m)),  # (drawn by NumPy: a Generator costs a kernel ~10 us to take, these uniforms 3 us)
+        float(r.value_weight), float(r.chat_weight), float(r.spam_weight), float(r.overload_weight),
+        float(r.reply_reward))
     return Reading(valuable=v_read, talk=talk, load=load, overload=overload, utility=utility, reward=reward, replied=replied)
 
 

@@ -33,3 +33,26 @@ def test_numba_draws_as_numpy_does():
     assert np.array_equal(k, numpy.poisson(lam))
     assert np.array_equal(b, numpy.binomial(n, p))
     assert compiled.random() == numpy.random()  # and leaves the stream where NumPy would
+
+
+@jit
+def _poisson_then_binomial(rng, lam, n, p):
+    k = np.empty(len(lam), np.int64)
+    b = np.empty(len(n), np.int64)
+    for i in range(len(lam)):
+        k[i] = rng.poisson(lam[i])
+    for i in range(len(n)):
+        b[i] = rng.binomial(n[i], p[i])
+    return k, b
+
+
+def test_numba_draws_as_numpy_does_at_the_edges():
+    """Means of 0, chances of 0 and 1 and counts of 0 (nobody posting, no ads, moderation off) draw as NumPy does."""
+    lam = np.array([0.0, 0.0, 3.0, 0.0, 12.0])
+    n = np.array([0, 5, 0, 7, 40, 3])
+    p = np.array([1.0, 1.0, 0.0, 0.0, 1.0, 0.5])
+    compiled, numpy = np.random.default_rng(11), np.random.default_rng(11)
+    k, b = _poisson_then_binomial(compiled, lam, n, p)
+    assert np.array_equal(k, numpy.poisson(lam))
+    assert np.array_equal(b, numpy.binomial(n, p))
+    assert compiled.random() == numpy.random()
