@@ -75,7 +75,7 @@ class Reading:
 
 
 @jit
-def _arrivals(cum_weight, u, joined):
+def _arrivals(cum_weight, u, joined, never):
     """The people drawn by inverse CDF at u x the total weight (np.searchsorted side="right"):
     the distinct ones who never joined, sorted."""
     n = len(cum_weight)
@@ -95,7 +95,7 @@ def _arrivals(cum_weight, u, joined):
     count = 0
     for i in range(len(u)):
         p = drawn[i]
-        if (i == 0 or p != drawn[i - 1]) and joined[p] == NEVER:
+        if (i == 0 or p != drawn[i - 1]) and joined[p] == never:
             people[count] = p
             count += 1
     return people[:count]
@@ -106,7 +106,7 @@ def arrivals(c: Community, per_day: float, rng: np.random.Generator, cum_weight:
     k = rng.poisson(per_day)
     if k == 0:
         return np.zeros(0, np.int64)
-    return rng.permutation(_arrivals(cum_weight, rng.random(k), c.joined))
+    return rng.permutation(_arrivals(cum_weight, rng.random(k), c.joined, NEVER))
 
 
 def admit(c: Community, people: np.ndarray, target: np.ndarray, rng: np.random.Generator) -> np.ndarray | None:
@@ -527,9 +527,12 @@ def _reacting_exponents(satisfaction, leave_threshold, spam_threshold, softness)
 _UNREAD = np.exp(-np.arange(746.0))  # exp(-k) for k readers of a group's ads, NumPy's values (0.0 from k = 746 on)
 
 
+_WHY_CODES = np.array([UNHAPPY, OVERLOADED, REMOVED], np.int8)  # why a member leaves: unhappy, overloaded, removed
+
+
 @jit
 def _react(u, tanh, overload, muted, spammer, person, group, patience, norms, removal, deterrence,
-           mute_rate, silent_mute_rate, unmute_rate, base_leave_rate, spammer_exit, spam_turn_rate, reform_rate):
+           mute_rate, silent_mute_rate, unmute_rate, base_leave_rate, spammer_exit, spam_turn_rate, reform_rate, why_codes):
     """react's decisions row by row (u: the day's four draws per row; tanh: of _reacting_exponents),
     then its changes to `muted` and `spammer`; returns (mutes, leaves, why, turns)."""
     n = len(muted)
@@ -561,7 +564,7 @@ def _react(u, tanh, overload, muted, spammer, person, group, patience, norms, re
             muted[i] = False
         if u[1, i] < hazard or kicked:
             leaves[n_leaves] = i
-            why[n_leaves] = REMOVED if kicked else (OVERLOADED if overload[i] > 0 else UNHAPPY)
+            why[n_leaves] = why_codes[2] if kicked else why_codes[1] if overload[i] > 0 else why_codes[0]
             n_leaves += 1
         if turn:
             turns[n_turns] = i
@@ -585,7 +588,7 @@ def react(c: Community, w: World, fx: Effects, reading: Reading, rng: np.random.
     return _react(u, np.tanh(half), reading.overload, m.muted, m.spammer, m.person, m.group, c.people.patience,
                   c.groups.view("norms"), _groupwise(fx.get("spammer_removal"), n), _groupwise(fx.get("spam_deterrence"), n),
                   float(s.mute_rate), float(s.silent_mute_rate), float(s.unmute_rate), float(s.base_leave_rate),
-                  float(s.spammer_exit), float(s.spam_turn_rate), float(s.reform_rate))
+                  float(s.spammer_exit), float(s.spam_turn_rate), float(s.reform_rate), _WHY_CODES)
 
 
 @jit

@@ -11,7 +11,10 @@ Kernels are bit-identical to the NumPy they replace, so every documented figure 
   are sequential, as a loop is;
 - a loop may draw from the run's numpy Generator: numba advances it exactly as NumPy does
   (tests/test_compiled.py checks the distributions used).
-Compiled code is cached on disk (numba's __pycache__ files): only a first run compiles.
+Compiled code is cached on disk (numba's __pycache__ files): only a first run compiles. A
+kernel freezes the globals it reads when it compiles, and the cache notices changes to the
+kernel's own file only: constants of another module (NEVER, the WHY_LEFT codes) are passed
+in as arguments.
 """
 
 from __future__ import annotations

@@ -36,7 +36,7 @@ def streams(seed: int) -> dict[str, np.random.Generator]:
 @jit
 def _record_talk(day, mau_since, alive_since, person, spell, chat, valuable, ritual, replied, muted, row_last_post,
                  row_posts, messages, first_post, first_replied, last_post, active_days, spell_active, spell_ritual,
-                 closed, group_last_post):
+                 closed, group_last_post, never):
     """Today's conversation into the people's and the memberships' records, and the day's counts.
 
     Rows sort by person, so a person's rows are consecutive: people counted as runs of rows
@@ -46,7 +46,7 @@ def _record_talk(day, mau_since, alive_since, person, spell, chat, valuable, rit
     n = len(person)
     first = np.zeros(n, np.bool_)  # a person's first post (a row per group they spoke in), read before any update
     for i in range(n):
-        first[i] = chat[i] + valuable[i] != 0 and first_post[person[i]] == NEVER
+        first[i] = chat[i] + valuable[i] != 0 and first_post[person[i]] == never
     posted = total = valuable_total = ritual_total = answered = dau = 0
     previous = -1
     for i in range(n):
@@ -88,7 +88,7 @@ def _record_talk(day, mau_since, alive_since, person, spell, chat, valuable, rit
             previous_muted = p
     alive = groups_open = 0
     for g in range(len(closed)):
-        if closed[g] == NEVER:
+        if closed[g] == never:
             groups_open += 1
             alive += group_last_post[g] > alive_since
     return posted, total, valuable_total, ritual_total, answered, dau, present, mau, muted_people, alive, groups_open
@@ -131,7 +131,7 @@ def _first_channel(channel, person, rows, i):
 
 
 @jit
-def _census(person, closed):
+def _census(person, closed, never):
     """People in the community (runs of rows: they sort by person) and groups open."""
     members, previous = 0, -1
     for p in person:
@@ -140,7 +140,7 @@ def _census(person, closed):
             previous = p
     groups_open = 0
     for g in range(len(closed)):
-        groups_open += closed[g] == NEVER
+        groups_open += closed[g] == never
     return members, groups_open
 
 
@@ -274,7 +274,7 @@ class CommunityModel(mesa.Model):
             joined_groups.append(c.members.group[rows])
         fx.fit(c.groups.n)
 
-        members, groups_open = _census(c.members.person, c.groups.view("closed"))
+        members, groups_open = _census(c.members.person, c.groups.view("closed"), NEVER)
         today.update(
             members=members,
             groups_open=groups_open,  # like members: after the day's closes and the groups joiners opened
@@ -299,7 +299,7 @@ class CommunityModel(mesa.Model):
         (posted, messages, valuable, ritual, answered, dau, present, mau, muted_people, alive, groups_open) = _record_talk(
             day, day - MAU_WINDOW, day - self.world.groups.alive_window, m.person, m.id, posts.chat, posts.valuable,
             posts.ritual, reading.replied, m.muted, m.last_post, m.posts, c.messages, c.first_post, c.first_replied,
-            c.last_post, c.active_days, c.spells.active, c.spells.ritual, g.view("closed"), g.view("last_post"))
+            c.last_post, c.active_days, c.spells.active, c.spells.ritual, g.view("closed"), g.view("last_post"), NEVER)
         n_members = max(present, 1)
         return {
             "day": day,
