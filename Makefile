@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed
 DEV    := $(VENV)/.installed-dev
 DEMO   ?= scenarios/dunbar_split.yaml
 
-.PHONY: setup demo explore test test-slow bench docs clean fonts browser
+.PHONY: setup demo explore test test-slow test-bounds bench docs clean fonts browser
 
 # System packages from Debian, installed once (a no-op when present; root, or sudo):
 #   fonts    a CJK font, so `qunsim report --lang zh` figures show Chinese glyphs
@@ -55,6 +55,14 @@ test: $(DEV) fonts browser
 
 test-slow: $(DEV)
 	$(PY) -m pytest -q -n 2 -m slow
+
+# the model's tests with numba's bounds checks on (compiled loops index unchecked otherwise):
+# an out-of-range index raises IndexError instead of reading past an array. Kernels compile
+# afresh into a cache of their own (~1 min).
+test-bounds: $(DEV)
+	NUMBA_BOUNDSCHECK=1 NUMBA_CACHE_DIR=$(VENV)/numba-boundscheck $(PY) -m pytest -q -n 2 tests/test_invariants.py \
+	  tests/test_strategies.py tests/test_fork.py tests/test_network.py tests/test_community_mechanisms.py \
+	  tests/test_mechanisms.py tests/test_records.py tests/test_compiled.py
 
 # make bench: speed figures (benchmarks/README.md; raw in benchmarks/out/); BENCH=quick for a sanity run
 BENCH  ?= full
