@@ -173,61 +173,35 @@ def multiplier(c: Community, w: World, known: np.ndarray, base: np.ndarray | flo
                        float(pp.mood_weight), float(pp.muted_factor))
 
 
-_LAM_MAX = np.iinfo(np.int64).max - np.sqrt(np.iinfo(np.int64).max) * 10  # NumPy's largest Poisson mean
 _ABSENT = np.zeros(0)  # stands for a lever handle nobody touched (the kernel's flag says so)
 
 
 @jit
-def _poisson_means(lam):
-    """Raise as rng.poisson does, before any draw, on a mean that is negative, NaN or too large."""
-    for x in lam:
-        if not 0.0 <= x <= _LAM_MAX:
-            raise ValueError("poisson: lam < 0, NaN or too large")
-
-
-@jit
-def _binomial_chances(p):
-    """Raise as rng.binomial does, before any draw, on a chance outside [0, 1] or NaN."""
-    for x in p:
-        if not 0.0 <= x <= 1.0:
-            raise ValueError("binomial: p < 0, p > 1 or p is NaN")
-
-
-@jit
-def _post(rate, spammer, spam_rate, person, group, expertise, valuable_base, valuable_expertise, novelty,
-          rituals, ritual_posts, muted, muted_factor, operator, removal, rng):
-    """`post`'s draws and group totals in one pass: the draws in NumPy's order (counts of all rows,
-    valuable ones of the posters, rituals of all rows, ads kept per group), sums in row order as bincount."""
-    rows, n = len(rate), len(operator)
-    lam = np.empty(rows)
-    for i in range(rows):
-        lam[i] = spam_rate if spammer[i] else rate[i]
-    _poisson_means(lam)
-    count, spam = np.empty(rows, np.int64), np.zeros(rows, np.int64)
-    for i in range(rows):
-        count[i] = rng.poisson(lam[i])
-        if spammer[i]:  # ads instead
+def _posters(count, spammer, person, expertise, valuable_base, valuable_expertise):
+    """Ads out of the day's counts (a spammer's count is ads, its posts 0, in place), then who posted,
+    their expertise and the chance that a post of theirs is valuable (clipped to [0, 1], NaN kept)."""
+    spam = np.zeros(len(count), np.int64)
+    for i in range(len(count)):
+        if spammer[i]:
             spam[i], count[i] = count[i], 0
-    level, chance = np.zeros(rows), np.zeros(rows)  # a poster's expertise and the share of valuable posts it gives
-    for i in range(rows):
-        if count[i] > 0:
-            level[i] = expertise[person[i]]
-            p = valuable_base + valuable_expertise * level[i]
-            chance[i] = 0.0 if p < 0.0 else 1.0 if p > 1.0 else p  # np.clip (NaN stays NaN)
-    _binomial_chances(chance)
+    posters = np.flatnonzero(count)
+    level, chance = np.empty(len(posters)), np.empty(len(posters))
+    for j in range(len(posters)):
+        level[j] = expertise[person[posters[j]]]
+        p = valuable_base + valuable_expertise * level[j]
+        chance[j] = 0.0 if p < 0.0 else 1.0 if p > 1.0 else p  # np.clip (NaN stays NaN)
+    return spam, posters, level, chance
+
+
+@jit
+def _post_totals(count, valuable_posted, posters, level, spam, ritual, group, novelty, n, operator):
+    """The day's posts per row and their group totals, summed in row order as np.bincount does."""
+    rows = len(count)
     valuable = np.zeros(rows, np.int64)
-    for i in range(rows):
-        if count[i] > 0:
-            valuable[i] = rng.binomial(count[i], chance[i])
-    ritual = np.zeros(rows, np.int64)
-    if rituals:
-        for i in range(rows):
-            lam[i] = ritual_posts[person[i]] * muted_factor if muted[i] else ritual_posts[person[i]]  # muted post fewer
-        _poisson_means(lam)
-        for i in range(rows):
-            ritual[i] = rng.poisson(lam[i])
-            if spammer[i]:
-                ritual[i] = 0
+    poster_level = np.zeros(rows)  # a poster's expertise (0 for the others: they add nothing below)
+    for j in range(len(posters)):
+        valuable[posters[j]] = valuable_posted[j]
+        poster_level[posters[j]] = level[j]
     chat = count - valuable
     group_chat, member_valuable, group_ritual, group_fresh = np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n)
     expert, expert2, group_spam = np.zeros(n), np.zeros(n), np.zeros(n, np.int64)
@@ -239,37 +213,41 @@ def _post(rate, spammer, spam_rate, person, group, expertise, valuable_base, val
         group_fresh[k] += (chat[i] + valuable[i]) * novelty[i]
         group_spam[k] += spam[i]
         if count[i] > 0:
-            expert[k] += valuable[i] * level[i]
-            expert2[k] += valuable[i] * (level[i] * level[i])
+            expert[k] += valuable[i] * poster_level[i]
+            expert2[k] += valuable[i] * (poster_level[i] * poster_level[i])
     group_level, group_spread = np.full(n, np.nan), np.zeros(n)
     for k in range(n):
         if member_valuable[k] > 0:
             group_level[k] = mean = expert[k] / member_valuable[k]
             spread = expert2[k] / member_valuable[k] - mean * mean
             group_spread[k] = spread if spread >= 0 or np.isnan(spread) else 0.0  # np.maximum(spread, 0)
-    keep = 1 - removal
-    _binomial_chances(keep)
-    kept = np.empty(n, np.int64)
-    for k in range(n):
-        kept[k] = rng.binomial(group_spam[k], keep[k])
-    posted = group_spam.sum()
-    return (chat, valuable, spam, ritual, group_chat, member_valuable + operator, group_ritual, group_fresh,
-            group_level, group_spread, kept, posted, posted - kept.sum())
+    return chat, valuable, group_chat, member_valuable + operator, group_ritual, group_fresh, group_level, group_spread, group_spam
 
 
 def post(c: Community, w: World, fx: Effects, rng: np.random.Generator, day: int, sizes: np.ndarray) -> Posts:
-    """Each membership posts a Poisson count; spammers post ads instead; moderation removes some."""
+    """Each membership posts a Poisson count; spammers post ads instead; moderation removes some.
+
+    The draws are NumPy's, in this order: counts of all rows, valuable posts of the posters,
+    rituals of all rows, ads kept per group. (numba's own Poisson differs from NumPy's for
+    means of 10 and more: it truncates where NumPy floors, so a rare draw comes out 0.)"""
     m, pp, pe = c.members, w.posting, c.people
     n = c.groups.n
     known = familiarity(c, sizes)
     rate = multiplier(c, w, known, pe.sociability[m.person])
+    rate[m.spammer] = pp.spam_rate
+    count = rng.poisson(rate)
+    spam, posters, level, chance = _posters(count, m.spammer, m.person, c.expertise, float(pp.valuable_base),
+                                            float(pp.valuable_expertise))
+    valuable_posted = rng.binomial(count[posters], chance)
     rituals = fx.touched("ritual_posts")  # a lever asked for them (thanks, check-ins, introductions)
+    ritual = np.zeros(len(m), np.int64)
+    if rituals:
+        ritual = rng.poisson(fx.ritual_posts[m.person] * np.where(m.muted, pp.muted_factor, 1.0))  # muted members post fewer too
+        ritual[m.spammer] = 0
     operator = np.full(n, fx.get("operator_posts"), float)
-    (chat, valuable, spam, ritual, group_chat, group_valuable, group_ritual, group_fresh, group_level, group_spread,
-     kept, spam_posted, spam_removed) = _post(
-        rate, m.spammer, float(pp.spam_rate), m.person, m.group, c.expertise, float(pp.valuable_base),
-        float(pp.valuable_expertise), m.novelty, rituals, fx.ritual_posts if rituals else _ABSENT, m.muted,
-        float(pp.muted_factor), operator, np.full(n, fx.get("spam_removal"), float), rng)
+    chat, valuable, group_chat, group_valuable, group_ritual, group_fresh, group_level, group_spread, group_spam = _post_totals(
+        count, valuable_posted, posters, level, spam, ritual, m.group, m.novelty, n, operator)
+    kept = rng.binomial(group_spam, 1 - np.full(n, fx.get("spam_removal"), float))
     return Posts(
         chat=chat,
         valuable=valuable,
@@ -283,8 +261,8 @@ def post(c: Community, w: World, fx: Effects, rng: np.random.Generator, day: int
         group_level=group_level,
         group_spread=group_spread,
         group_spam=kept,
-        spam_posted=int(spam_posted),
-        spam_removed=int(spam_removed),
+        spam_posted=int(group_spam.sum()),
+        spam_removed=int(group_spam.sum() - kept.sum()),
         known=known,
     )
 
