@@ -485,12 +485,6 @@ def feel(c: Community, w: World, reading: Reading) -> None:
           float(s.learning_rate), float(s.adaptation), float(s.aspiration), float(s.habituation))
 
 
-def _groupwise(handle: np.ndarray | float, n: int) -> np.ndarray:
-    """A lever's per-group handle (fx.get) as an array over n groups, its neutral value repeated if no
-    lever touched it: one kernel signature either way, and the same arithmetic as with the scalar."""
-    return handle if isinstance(handle, np.ndarray) else np.full(n, float(handle))
-
-
 @jit
 def _reacting_exponents(satisfaction, leave_threshold, spam_threshold, softness):
     """The arguments of tanh in react's two logistic curves per row, in one array: boredom, then the pull of ads."""
@@ -564,7 +558,7 @@ def react(c: Community, w: World, fx: Effects, reading: Reading, rng: np.random.
     half = _reacting_exponents(m.satisfaction, float(s.leave_threshold), float(s.spam_threshold), float(s.softness))
     u = rng.random((4, len(m)))
     return _react(u, np.tanh(half), reading.overload, m.muted, m.spammer, m.person, m.group, c.people.patience,
-                  c.groups.view("norms"), _groupwise(fx.get("spammer_removal"), n), _groupwise(fx.get("spam_deterrence"), n),
+                  c.groups.view("norms"), fx.groups("spammer_removal", n), fx.groups("spam_deterrence", n),
                   float(s.mute_rate), float(s.silent_mute_rate), float(s.unmute_rate), float(s.base_leave_rate),
                   float(s.spammer_exit), float(s.spam_turn_rate), float(s.reform_rate), _WHY_CODES)
 
@@ -882,7 +876,7 @@ def update_groups(c: Community, w: World, fx: Effects, posts: Posts, sizes: np.n
     gr, s = c.groups, w.satisfaction
     _update_groups(posts.group_chat, posts.group_valuable, posts.group_spam, sizes, c.members.group, posts.chat,
                    posts.valuable, int(day), gr.view("activity"), gr.view("last_post"), gr.view("norms"),
-                   _groupwise(fx.get("kept"), gr.n), _groupwise(fx.get("norm_support"), gr.n), float(gr.norms0),
+                   fx.groups("kept", gr.n), fx.groups("norm_support", gr.n), float(gr.norms0),
                    float(s.norm_erosion), float(s.norm_recovery))
 
 

@@ -83,6 +83,12 @@ class Effects:
         """The array if a lever set it, else the neutral scalar (cheap for untouched handles)."""
         return self._arrays.get(name, GROUP.get(name, PERSON.get(name)))
 
+    def groups(self, name: str, n: int) -> np.ndarray:
+        """A group handle as an array over n groups: the lever's, or its neutral value repeated
+        (the compiled rules take arrays: one signature either way, the same arithmetic)."""
+        a = self._arrays.get(name)
+        return np.full(n, GROUP[name], float) if a is None else a
+
     def at(self, name: str, index: np.ndarray) -> np.ndarray | float:
         """The handle's values at `index` (group or person ids), or its neutral scalar."""
         a = self._arrays.get(name)
