@@ -248,6 +248,7 @@ def post(c: Community, w: World, fx: Effects, rng: np.random.Generator, day: int
     chat, valuable, group_chat, group_valuable, group_ritual, group_fresh, group_level, group_spread, group_spam = _post_totals(
         count, valuable_posted, posters, level, spam, ritual, m.group, m.novelty, n, operator)
     kept = rng.binomial(group_spam, 1 - np.full(n, fx.get("spam_removal"), float))
+    spam_posted = int(group_spam.sum())
     return Posts(
         chat=chat,
         valuable=valuable,
@@ -261,8 +262,8 @@ def post(c: Community, w: World, fx: Effects, rng: np.random.Generator, day: int
         group_level=group_level,
         group_spread=group_spread,
         group_spam=kept,
-        spam_posted=int(group_spam.sum()),
-        spam_removed=int(group_spam.sum() - kept.sum()),
+        spam_posted=spam_posted,
+        spam_removed=spam_posted - int(kept.sum()),
         known=known,
     )
 
