@@ -28,9 +28,7 @@ for f in files:
         h = hashlib.sha256()
         h.update(json.dumps(res.kpis, sort_keys=True, default=str).encode())
         for name in ('daily', 'group_days', 'invitations', 'joining', 'people', 'groups', 'memberships', 'forwards'):
-            t = getattr(res, name, None)
-            if t is not None:
-                h.update(pd.util.hash_pandas_object(t, index=False).values.tobytes())
+            h.update(pd.util.hash_pandas_object(getattr(res, name).to_pandas(), index=False).values.tobytes())
         out[f + ':' + arm] = h.hexdigest()[:16]
 json.dump(out, open(sys.argv[1], 'w'), indent=1)
 print(len(out), 'arms hashed')
@@ -42,7 +40,7 @@ for people, days in ((20000, 120), (5000, 200)):
     res = runner.execute(runner.Job('bench', 0, 3, data, '.', None, ()))
     h = hashlib.sha256(json.dumps(res.kpis, sort_keys=True, default=str).encode())
     for name in ('daily', 'group_days', 'invitations', 'joining', 'people', 'groups', 'memberships', 'forwards'):
-        h.update(pd.util.hash_pandas_object(getattr(res, name), index=False).values.tobytes())
+        h.update(pd.util.hash_pandas_object(getattr(res, name).to_pandas(), index=False).values.tobytes())
     out[f'bench{people}x{days}'] = h.hexdigest()[:16]
 json.dump(out, open(sys.argv[1], 'w'), indent=1)
 print(len(out), 'with bench worlds')

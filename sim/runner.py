@@ -10,17 +10,17 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
-import pandas as pd
+import pyarrow as pa
 
 from agents import strategies
 from agents.community import CHANNELS, NEVER, OUTSIDE, WHY_LEFT
 
-from . import __version__
+from . import __version__, tables
 from .model import CommunityModel
 from .outcomes import measure
 from .scenario import Scenario
@@ -63,18 +63,18 @@ NOT_IN_RUN = {"replications", "outcomes", "description", "arms", "baseline", "po
 
 @dataclass
 class RunResult:
-    """One run's tables (sim/store.py TABLES; columns in docs/scenarios.md, "Results")."""
+    """One run's tables as Arrow (sim/tables.py; sim/store.py TABLES; columns in docs/scenarios.md, "Results")."""
 
     job: Job
     kpis: dict[str, float]
-    daily: pd.DataFrame
-    group_days: pd.DataFrame  # per day per group with anyone in it: size, posters, messages ...
-    invitations: pd.DataFrame
-    joining: pd.DataFrame  # exposures and joins by friends inside (k)
-    people: pd.DataFrame = field(default_factory=pd.DataFrame)  # who ever joined: first join, leave day, messages
-    groups: pd.DataFrame = field(default_factory=pd.DataFrame)  # every group ever opened, one row each
-    memberships: pd.DataFrame = field(default_factory=pd.DataFrame)  # every membership ever, one row each
-    forwards: pd.DataFrame = field(default_factory=pd.DataFrame)  # every forward (an item), one row each
+    daily: pa.Table
+    group_days: pa.Table  # per day per group with anyone in it: size, posters, messages ...
+    invitations: pa.Table
+    joining: pa.Table  # exposures and joins by friends inside (k)
+    people: pa.Table  # who ever joined: first join, leave day, messages
+    groups: pa.Table  # every group ever opened, one row each
+    memberships: pa.Table  # every membership ever, one row each
+    forwards: pa.Table  # every forward (an item), one row each
 
 
 def jobs(arms: dict[str, Scenario], reps: int, seed: int, base_dir: Path | str | dict[str, Path | str] = ".",
@@ -124,14 +124,12 @@ def execute(job: Job) -> RunResult:
     levers = strategies.build(scenario.strategy, Path(job.base_dir))
     model = CommunityModel(scenario.world, levers, seed=job.seed).run(scenario.days)
     tag = {"arm": job.arm, "rep": job.rep} if job.point is None else {"point": job.point, "arm": job.arm, "rep": job.rep}
-    daily = pd.DataFrame(model.daily).assign(**tag)
-    group_days = _group_table(model).assign(**tag)
-    inv = pd.DataFrame(model.community.invitations()).assign(**tag)
     k = np.arange(len(model.exposed_by_k))
-    joining = pd.DataFrame({"friends_inside": k, "exposed": model.exposed_by_k, "joined": model.joined_by_k}).assign(**tag)
-    people = _people_table(model).assign(**tag)
-    records = {name: table(model).assign(**tag) for name, table in
-               (("groups", _groups_once), ("memberships", _memberships_table), ("forwards", _forwards_table))}
+    made = {"daily": _daily_table(model), "group_days": _group_table(model), "invitations": model.community.invitations(),
+            "joining": {"friends_inside": k, "exposed": model.exposed_by_k, "joined": model.joined_by_k},
+            "people": _people_table(model), "groups": _groups_once(model), "memberships": _memberships_table(model),
+            "forwards": _forwards_table(model)}
+    records = {name: tables.table(columns, tag) for name, columns in made.items()}
     kpis = measure(model)
     kpis.update(dict(job.drawn))  # the world this replication drew, in columns named by parameter path
     op = model.operator
@@ -142,7 +140,7 @@ def execute(job: Job) -> RunResult:
     kpis.update({f"undone.{k}": v for k, v in op.undone.items()})  # hours the team could not do, per lever
     kpis.update({f"arrivals.{ch.name}": int(n) for (ch, _, _), n in zip(model.channels, model.arrived)})
     release(model)
-    return RunResult(job, kpis, daily, group_days, inv, joining, people, **records)
+    return RunResult(job, kpis, **records)
 
 
 def release(model: CommunityModel) -> None:
@@ -157,7 +155,13 @@ def release(model: CommunityModel) -> None:
     vars(model).clear()
 
 
-def _people_table(model: CommunityModel) -> pd.DataFrame:
+def _daily_table(model: CommunityModel) -> dict[str, np.ndarray]:
+    """daily.parquet: one row per day, a column per outcome of `CommunityModel.daily`."""
+    days = model.daily
+    return {k: np.array([d[k] for d in days]) for k in days[0]} if days else {"day": np.zeros(0, np.int64)}
+
+
+def _people_table(model: CommunityModel) -> dict[str, Any]:
     """One row per person who ever joined: first join day, day they left the community
     (-1 if still a member at the end), messages written, first and last conversation post
     (null if none) and active days; membership spells and the Lorenz curve of the report are
@@ -165,79 +169,69 @@ def _people_table(model: CommunityModel) -> pd.DataFrame:
     c = model.community
     who = np.flatnonzero(c.ever)
     left = c.left[who]
-    return pd.DataFrame({"person": who.astype("int64"), "joined": c.joined[who].astype("int64"),
-                         "left": np.where(left == NEVER, -1, left).astype("int64"),
-                         "messages": c.messages[who].astype("int64"),
-                         "first_post": _day_or_null(c.first_post[who]), "last_post": _day_or_null(c.last_post[who]),
-                         "active_days": c.active_days[who]})
+    return {"person": who.astype("int64"), "joined": c.joined[who].astype("int64"),
+            "left": np.where(left == NEVER, -1, left).astype("int64"), "messages": c.messages[who].astype("int64"),
+            "first_post": _day_or_null(c.first_post[who]), "last_post": _day_or_null(c.last_post[who]),
+            "active_days": c.active_days[who]}
 
 
 # ---- records: built from the community's NumPy columns and logs at the end (no loop over members) ----
-def _day_or_null(day: np.ndarray, valid: np.ndarray | None = None) -> pd.arrays.IntegerArray:
+def _day_or_null(day: np.ndarray, valid: np.ndarray | None = None) -> pa.Array:
     """Days as nullable int32: null where the thing never happened (NEVER) or `valid` is False.
 
     Other negative days are real: in a fork (world.start) they are days before day 0."""
     day = np.asarray(day)
     missing = day == NEVER if valid is None else (day == NEVER) | ~valid
-    return pd.arrays.IntegerArray(day.astype(np.int32), missing)
+    return tables.nullable(day.astype(np.int32), missing)
 
 
-def _names(codes: np.ndarray, names: tuple[str, ...]) -> pd.Categorical:
-    """Codes as a categorical of all `names` (every run's part has the same dictionary); -1 is null."""
-    return pd.Categorical.from_codes(np.asarray(codes, np.int8), categories=list(names))
-
-
-def _groups_once(model: CommunityModel) -> pd.DataFrame:
+def _groups_once(model: CommunityModel) -> dict[str, Any]:
     """groups.parquet: every group ever opened, also once it is empty or closed."""
     g = model.community.groups
-    n = g.n
-    return pd.DataFrame({"group": np.arange(n, dtype=np.int64), "label": g.label, "how": g.how,
-                         "opened": g.view("created").astype(np.int32), "closed": _day_or_null(g.view("closed")),
-                         "peak": g.view("peak").astype(np.int32), "size": g.view("size").astype(np.int32),
-                         "cap": g.view("cap").astype(np.int32)})
+    return {"group": np.arange(g.n, dtype=np.int64), "label": np.asarray(g.label, object), "how": np.asarray(g.how, object),
+            "opened": g.view("created").astype(np.int32), "closed": _day_or_null(g.view("closed")),
+            "peak": g.view("peak").astype(np.int32), "size": g.view("size").astype(np.int32),
+            "cap": g.view("cap").astype(np.int32)}
 
 
-def _memberships_table(model: CommunityModel) -> pd.DataFrame:
+def _memberships_table(model: CommunityModel) -> dict[str, Any]:
     """memberships.parquet: every membership ever, sorted by (person, group, joined)."""
     r = model.community.memberships()
     order = np.lexsort((r["joined"], r["group"], r["person"]))
     r = {k: v[order] for k, v in r.items()}
-    how = np.asarray(_names(r["how"], CHANNELS), object)
+    how = np.asarray(CHANNELS, object)[r["how"]]
     outside = r["how"] == OUTSIDE  # came by a channel: name which (world.arrivals.all())
     channel = model.community.channel[r["person"][outside]]
     how[outside] = np.asarray([ch.name for ch, _, _ in model.channels], object)[np.maximum(channel, 0)]
-    return pd.DataFrame({
+    return {
         "person": r["person"].astype(np.int64), "group": r["group"].astype(np.int64),
         "joined": r["joined"].astype(np.int32), "left": _day_or_null(r["left"]),
-        "how": how.astype(str), "why_left": _names(r["why_left"], WHY_LEFT),
+        "how": how, "why_left": tables.categorical(r["why_left"], WHY_LEFT),
         "messages": r["messages"].astype(np.int32), "ritual_messages": r["ritual"].astype(np.int32),
         # a moved membership carries its member's last post: before it began here, it is not this group's
         "last_post": _day_or_null(r["last_post"], r["last_post"] >= r["joined"]),
         "days_active": r["active"].astype(np.int32),
-    })
+    }
 
 
-def _forwards_table(model: CommunityModel) -> pd.DataFrame:
+def _forwards_table(model: CommunityModel) -> dict[str, np.ndarray]:
     """forwards.parquet: one row per forward; `joins` counts the invitations rows carrying its item."""
     c = model.community
     f = c.forwards()
     inv = c.invitations()
     item = inv["item"][inv["item"] >= 0]
-    return pd.DataFrame({"day": f["day"].astype(np.int32), "person": f["person"].astype(np.int64),
-                         "group": f["group"].astype(np.int64), "item": f["item"].astype(np.int64),
-                         "reached": f["reached"].astype(np.int32),
-                         "joins": np.bincount(item, minlength=c.items)[f["item"]].astype(np.int32) if len(f["item"]) else
-                         np.zeros(0, np.int32)})
+    return {"day": f["day"].astype(np.int32), "person": f["person"].astype(np.int64),
+            "group": f["group"].astype(np.int64), "item": f["item"].astype(np.int64),
+            "reached": f["reached"].astype(np.int32),
+            "joins": np.bincount(item, minlength=c.items)[f["item"]].astype(np.int32) if len(f["item"]) else
+            np.zeros(0, np.int32)}
 
 
-def _group_table(model: CommunityModel) -> pd.DataFrame:
-    if not model.group_daily:
-        return pd.DataFrame(columns=["day", "group", *GROUP_COLUMNS])
-    n = model.community.groups.n
-    frames = []
+def _group_table(model: CommunityModel) -> dict[str, np.ndarray]:
+    """group_days.parquet: per day, each group with anyone in it that day (groups opened later are zero)."""
+    days = []
     for day, rows in enumerate(model.group_daily):
-        rows = np.pad(rows, ((0, 0), (0, n - rows.shape[1])))
-        live = np.flatnonzero(rows[0] + rows[5] + rows[6])  # groups with anyone in them that day
-        frames.append(np.vstack([np.full(len(live), day), live, rows[:, live]]))
-    table = np.hstack(frames).T
-    return pd.DataFrame(table, columns=["day", "group", *GROUP_COLUMNS]).astype("int64")
+        live = np.flatnonzero(rows[0] + rows[5] + rows[6])
+        days.append(np.vstack([np.full(len(live), day), live, rows[:, live]]))
+    table = np.hstack(days).astype(np.int64) if days else np.zeros((2 + len(GROUP_COLUMNS), 0), np.int64)
+    return dict(zip(["day", "group", *GROUP_COLUMNS], table))

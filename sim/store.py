@@ -4,7 +4,7 @@ Layout of a run directory (while running it is `<dir>.partial`, renamed when com
     qunsim.json              what the folder was started with (command, files, options);
                              it marks a qunsim results folder, the only kind `--resume` opens
     scenario.resolved.yaml   the scenario as run (arms resolved)
-    parts/<run_id>/*.parquet one folder per finished run, written atomically
+    parts/<run_id>/*.arrow   one folder per finished run, written atomically (Arrow IPC: sim/tables.py)
     manifest.jsonl           one line per finished run: run_id, (point,) arm, rep, seed
     runs.parquet daily.parquet group_days.parquet invitations.parquet joining.parquet people.parquet
     groups.parquet memberships.parquet forwards.parquet summary.json
@@ -22,7 +22,6 @@ import json
 import math
 import os
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,6 +33,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from scipy import stats
 
+from . import tables
 from .outcomes import BINARY, KPIS
 from .runner import Job, RunResult
 from .scenario import Problem, ScenarioError
@@ -72,7 +72,7 @@ def _tags(job: Job) -> dict[str, Any]:
 
 
 def write_part(parts: Path, result: RunResult) -> Landed:
-    """Write one run's tables to parts/<run_id>/, kpis.parquet last: its presence marks the part complete.
+    """Write one run's tables to parts/<run_id>/, kpis last: its presence marks the part complete.
 
     Pure file writing, so a local worker process can do it beside the run and hand back
     only a `Landed`: the parent then has little more to do per run than append a line.
@@ -81,9 +81,8 @@ def write_part(parts: Path, result: RunResult) -> Landed:
     part = Path(parts) / job.run_id
     part.mkdir(parents=True, exist_ok=True)
     for name in TABLES:
-        _atomic_parquet(getattr(result, name), part / f"{name}.parquet")
-    kpis = pd.DataFrame([{**_tags(job), "run_id": job.run_id, **result.kpis}])
-    _atomic_parquet(kpis, part / "kpis.parquet")
+        tables.write(getattr(result, name), part / f"{name}{tables.PART}")
+    tables.write(pa.Table.from_pylist([{**_tags(job), "run_id": job.run_id, **result.kpis}]), part / f"kpis{tables.PART}")
     return Landed(job, result.kpis)
 
 
@@ -197,7 +196,7 @@ class Store:
                 entry = json.loads(line)
             except ValueError:  # a line cut short by a kill: its run is simply run again
                 continue
-            if (self.dir / "parts" / entry["run_id"] / "kpis.parquet").exists():
+            if (self.dir / "parts" / entry["run_id"] / f"kpis{tables.PART}").exists():
                 done[entry["run_id"]] = entry
         return done
 
@@ -218,10 +217,10 @@ class Store:
 
     def table(self, name: str, run_ids: list[str] | None = None) -> pd.DataFrame:
         ids = run_ids if run_ids is not None else list(self.finished())
-        parts = [t for t in _read_many([self.dir / "parts" / rid / f"{name}.parquet" for rid in ids]) if t.num_rows]
+        parts = [t for t in _read_many([self.dir / "parts" / rid / f"{name}{tables.PART}" for rid in ids]) if t.num_rows]
         return pa.concat_tables(parts, promote_options="permissive").to_pandas() if parts else pd.DataFrame()
 
-    def consolidate(self, run_ids: list[str], tables: tuple[str, ...] = TABLES) -> pd.DataFrame:
+    def consolidate(self, run_ids: list[str], names: tuple[str, ...] = TABLES) -> pd.DataFrame:
         """Write the combined tables, in (point, arm, rep) order whatever order runs landed in.
 
         runs.parquet (one row per run) is built in memory and returned; the per-day tables
@@ -232,8 +231,8 @@ class Store:
         runs = runs.sort_values(keys, kind="stable") if len(runs) else runs
         _atomic_parquet(runs, self.dir / "runs.parquet")
         ordered = list(runs["run_id"]) if len(runs) else []
-        for name in tables:
-            _stream_concat([self.dir / "parts" / rid / f"{name}.parquet" for rid in ordered], self.dir / f"{name}.parquet")
+        for name in names:
+            _stream_concat([self.dir / "parts" / rid / f"{name}{tables.PART}" for rid in ordered], self.dir / f"{name}.parquet")
         return runs
 
     def complete(self) -> Path:
@@ -286,27 +285,25 @@ def _taken(final: Path, partial: Path, command: str) -> str:
     return f"{final} already exists — give --out a folder name that does not exist yet (qunsim never writes into a folder it did not create)"
 
 
-def _read_many(paths: list[Path], chunk: int = 64) -> Iterator[pa.Table]:
-    """Read many small Parquet files in order with a few threads (Arrow releases the GIL while
-    reading, about 2x faster than one by one); at most `chunk` files are held at once."""
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        for i in range(0, len(paths), chunk):
-            yield from pool.map(pq.read_table, paths[i: i + chunk])
+def _read_many(paths: list[Path]) -> Iterator[pa.Table]:
+    """Part files in order, each memory-mapped as it comes (a sweep's thousands of parts never all at once)."""
+    return map(tables.read, paths)
 
 
 def _stream_concat(paths: list[Path], out: Path, batch_rows: int = 1_000_000) -> None:
-    """Concatenate Parquet parts into one file in the given order, a batch at a time.
+    """Concatenate part files into one Parquet file in the given order, a batch at a time.
 
     Each part with a `day` column is sorted by (day, group) where it has them (the others,
     e.g. memberships by person, keep their order); with parts in (point, arm, rep) order that
     is the order a global stable sort would give. Schemas are unified (a column
     missing from a part is null there), so parts from different levers combine.
     """
-    parts = [p for p in paths if p.exists() and pq.read_metadata(p).num_rows]
+    shapes = [(p, *tables.schema(p)) for p in paths if p.exists()]
+    parts = [p for p, _, rows in shapes if rows]
     if not parts:
         _atomic_parquet(pd.DataFrame(), out)
         return
-    schema = pa.unify_schemas([pq.read_schema(p) for p in parts], promote_options="permissive")
+    schema = pa.unify_schemas([s for _, s, rows in shapes if rows], promote_options="permissive")
     tmp = out.with_suffix(".tmp")
     pending: list[pa.Table] = []
     rows = 0

@@ -123,7 +123,7 @@ def test_arms_side_by_side_are_replication_zero_of_qunsim_run(file: Path) -> Non
     assert not ex.running and ex.day == 12 and ex.time == 12
     loaded = load(file)
     for job in jobs(loaded.arms, 1, loaded.scenario.seed, file.parent):
-        ran = execute(job).daily.drop(columns=["arm", "rep"])
+        ran = execute(job).daily.to_pandas().drop(columns=["arm", "rep"])
         shown = pd.DataFrame(ex.arms[job.arm].daily)
         pd.testing.assert_frame_equal(shown, ran, check_dtype=False)
 

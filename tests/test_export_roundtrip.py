@@ -81,7 +81,7 @@ def test_a_run_written_today_exports_with_its_totals(tmp_path):
     job = Job("base", 0, 11, {"name": "roundtrip", "days": DAYS, "world": world().model_dump(mode="json"), "strategy": []})
     result = execute(job)
     for name in ("people", "invitations", "group_days", "daily"):  # a run without the membership records
-        getattr(result, name).to_parquet(tmp_path / f"{name}.parquet")
+        getattr(result, name).to_pandas().to_parquet(tmp_path / f"{name}.parquet")
     records = export.run_records(tmp_path)
     out = importer.run(export.write(records, "telegram", tmp_path / "e"), tmp_path / "i", report=False)
     observed = json.loads((out / "observed.json").read_text())["kpis"]
@@ -100,9 +100,9 @@ def test_a_results_folder_of_qunsim_run_exports_with_its_inviters(tmp_path):
     job = Job("base", 0, 11, {"name": "roundtrip", "days": DAYS, "world": world().model_dump(mode="json"), "strategy": []})
     result = execute(job)
     for name in ("people", "invitations", "group_days", "daily", "memberships"):
-        getattr(result, name).assign(arm="base", rep=0).to_parquet(tmp_path / f"{name}.parquet")
+        getattr(result, name).to_pandas().to_parquet(tmp_path / f"{name}.parquet")
     records = export.run_records(tmp_path)
-    assert records.memberships["inviter"].notna().sum() == (result.invitations["channel"] == 2).sum()
+    assert records.memberships["inviter"].notna().sum() == (result.invitations["channel"].to_numpy() == 2).sum()
     out = importer.run(export.write(records, "telegram", tmp_path / "e"), tmp_path / "i", report=False)
     observed = json.loads((out / "observed.json").read_text())["kpis"]
     for k in ("members_final", "joined_total", "left_total", "messages_total", "referral_join_share", "cascade_depth_max"):

@@ -138,6 +138,8 @@ def test_records_and_kpis_of_a_fork(record):
     loaded = load(EXAMPLE, ["days=10"])
     job = jobs(loaded.arms, 1, loaded.scenario.seed, EXAMPLE.parent)[0]
     r = execute(job)
+    r.memberships, r.invitations, r.daily, r.groups, r.people = (getattr(r, t).to_pandas() for t in
+                                                                 ("memberships", "invitations", "daily", "groups", "people"))
     imported = r.memberships[r.memberships["how"] == "imported"]
     assert len(imported) == spells["left"].isna().sum() and (imported["joined"] <= 0).all()
     logged = r.invitations[r.invitations["channel"] == IMPORTED]  # each membership starts in the log on its day

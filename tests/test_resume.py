@@ -67,7 +67,7 @@ def assert_kept(e: Interrupted, out):
     assert not out.exists() and e.directory == out.with_name(out.name + ".partial")
     entries = manifest(e.directory)
     assert len(entries) == e.done > 0
-    assert all((e.directory / "parts" / m["run_id"] / "kpis.parquet").exists() for m in entries)
+    assert all((e.directory / "parts" / m["run_id"] / "kpis.arrow").exists() for m in entries)
     assert f"{e.done} finished runs kept" in str(e) and f"{e.lost} in flight lost" in str(e)
     assert e.remaining == 10 - e.done
 
@@ -131,7 +131,7 @@ def test_a_half_written_run_is_run_again(tmp_path, scenario):
     store = Store.create(tmp_path / "half", started("run", [scenario], {}))
     for result in InProcess().run(todo[:3]):
         store.add(result)
-    (store.dir / "parts" / todo[1].run_id / "kpis.parquet").unlink()  # killed while writing run 1
+    (store.dir / "parts" / todo[1].run_id / "kpis.arrow").unlink()  # killed while writing run 1
     with open(store.dir / "manifest.jsonl", "a") as f:
         f.write('{"run_id": "abc')  # killed while appending a line
     assert set(store.finished()) == {todo[0].run_id, todo[2].run_id}
