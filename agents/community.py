@@ -2,10 +2,10 @@
 
 A membership is one person in one group. The membership table is kept sorted by
 (person, group), so "is A in group g?" is a binary search and a day's joins and leaves
-are one insert and one compress per column, never a Python loop over members. What a
-join or a leave changes besides (caps, ties, friends inside, person columns) is counted in
-compiled loops (agents/compiled.py): a small world's day is a few rows, where NumPy's
-per-call cost would dominate.
+are one compiled splice or close-up of every column, in place, never a Python loop over
+members. What a join or a leave changes besides (caps, ties, friends inside, person columns)
+is counted in one compiled call more (agents/compiled.py): a small world's day is a few
+rows, where NumPy's per-call cost (and allocating 13 new columns) would dominate.
 Person-level columns answer community questions (joined, left, last post); group-level
 columns hold what a group owns (cap, norms, whether it takes joiners).
 """
@@ -184,7 +184,11 @@ def _remove(columns, n, rows):
 
 @dataclass
 class Memberships:
-    """One row per current membership, sorted by key = person * KEY + group."""
+    """One row per current membership, sorted by key = person * KEY + group.
+
+    Each column is the first rows of a buffer with room to grow (no new arrays for a day's few joins):
+    insert and remove change it in place, so read m.<column> again after a join or leave rather than
+    keeping an old one. A column set from outside, or copied, is copied into a new buffer at the next change."""
 
     KEY = np.int64(1 << 24)  # room for 16.7M groups
     person: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
