@@ -2,10 +2,10 @@
 
 A membership is one person in one group. The membership table is kept sorted by
 (person, group), so "is A in group g?" is a binary search and a day's joins and leaves
-are one insert and one compress per column, never a Python loop over members. What a
-join or a leave changes besides (caps, ties, friends inside, person columns) is counted in
-compiled loops (agents/compiled.py): a small world's day is a few rows, where NumPy's
-per-call cost would dominate.
+are one compiled splice or close-up of every column, in place, never a Python loop over
+members. What a join or a leave changes besides (caps, ties, friends inside, person columns)
+is counted in one compiled call more (agents/compiled.py): a small world's day is a few
+rows, where NumPy's per-call cost (and allocating 13 new columns) would dominate.
 Person-level columns answer community questions (joined, left, last post); group-level
 columns hold what a group owns (cap, norms, whether it takes joiners).
 """
@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
+from numba import literal_unroll
 
 from .compiled import jit
 from .network import from_edges, neighbours
@@ -124,44 +125,70 @@ def _first_each(x, order):
 
 
 @jit
-def _insertion(key, new_key, order):
-    """Where sorted `key` takes `new_key` (absent keys) in their stable `order`: their rows in the
-    merged table in that order (`placed`) and in input order (`rows`)."""
-    placed = np.searchsorted(key, new_key[order]) + np.arange(len(order))
-    rows = np.empty(len(order), np.int64)
-    rows[order] = placed
-    return placed, rows
-
-
-@jit
-def _splice(a, values, order, placed):
-    """`a` with values[order[j]] (or values[0] for all: one value broadcast) at row placed[j]
-    (increasing) and a's rows, in order, between."""
-    out = np.empty(len(a) + len(placed), a.dtype)
-    j = i = 0
-    for r in range(len(out)):
-        if j < len(placed) and placed[j] == r:
-            out[r] = values[0] if len(values) == 1 else values[order[j]]
-            j += 1
-        else:
-            out[r] = a[i]
-            i += 1
-    return out
-
-
-@jit
 def _fresh(key, new_key, order):
-    """Which of `new_key` (stable `order`) to insert: the first of each key that `key` (sorted) does not hold yet."""
+    """Which of `new_key` (stable `order`) to insert: the first of each key that `key` (sorted) does not
+    hold yet, as positions in `new_key`, increasing."""
     fresh = np.zeros(len(new_key), np.bool_)
     for i in _first_each(new_key, order)[1]:
         at = np.searchsorted(key, new_key[i])
         fresh[i] = at == len(key) or key[at] != new_key[i]
-    return fresh
+    return np.flatnonzero(fresh)
+
+
+@jit
+def _splice(buf, n, values, order, placed):
+    """In place: buf[:n] (room for len(placed) more) with values[order[j]] (or values[0] for all: one
+    value broadcast) at row placed[j] (increasing) and the old rows, in order, between. Rows move
+    from the last down, so none is overwritten before it has moved."""
+    src = n  # old rows [0, src) have not moved yet
+    for j in range(len(placed) - 1, -1, -1):
+        r = placed[j]
+        for i in range(src - 1, r - j - 1, -1):
+            buf[i + j + 1] = buf[i]
+        buf[r] = values[0] if len(values) == 1 else values[order[j]]
+        src = r - j
+
+
+@jit
+def _insert(columns, key, new_key, order):
+    """Memberships.insert, every column in one call: `columns` holds (buffer, new rows' values) per
+    column, the sorted `key` the rows now; the new rows (absent `new_key`, stable `order`) go to their
+    sorted place. Returns their rows, in input order."""
+    placed = np.searchsorted(key, new_key[order]) + np.arange(len(order))
+    for column in literal_unroll(columns):
+        _splice(column[0], len(key), column[1], order, placed)
+    rows = np.empty(len(order), np.int64)
+    rows[order] = placed
+    return rows
+
+
+@jit
+def _close_up(buf, n, rows):
+    """In place: buf[:n] without `rows` (sorted, distinct), the rows after each moved up."""
+    dst = rows[0] if len(rows) else n
+    k = 0
+    for i in range(dst, n):
+        if k < len(rows) and rows[k] == i:
+            k += 1
+        else:
+            buf[dst] = buf[i]
+            dst += 1
+
+
+@jit
+def _remove(columns, n, rows):
+    """Memberships.remove, every column in one call: the first n rows of each buffer in `columns`."""
+    for buf in literal_unroll(columns):
+        _close_up(buf, n, rows)
 
 
 @dataclass
 class Memberships:
-    """One row per current membership, sorted by key = person * KEY + group."""
+    """One row per current membership, sorted by key = person * KEY + group.
+
+    Each column is the first rows of a buffer with room to grow (no new arrays for a day's few joins):
+    insert and remove change it in place, so read m.<column> again after a join or leave rather than
+    keeping an old one. A column set from outside, or copied, is copied into a new buffer at the next change."""
 
     KEY = np.int64(1 << 24)  # room for 16.7M groups
     person: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
@@ -230,27 +257,48 @@ class Memberships:
             todo = todo[lo[todo] + j < hi[todo]]
         return out
 
-    def insert(self, rows: dict[str, np.ndarray]) -> np.ndarray:
-        """Insert new rows (keys must be absent; a column's values one per row or one for all);
-        return their rows after insertion."""
-        new_key = np.asarray(rows["person"] * self.KEY + rows["group"], np.int64)
-        key = self.key
-        order = np.argsort(new_key, kind="stable")
-        placed, out = _insertion(key, new_key, order)
-        # (speed: one compiled merge per column instead of np.insert's own set-up per column)
-        for name in self.COLUMNS:
+    def _room(self, n: int) -> list[np.ndarray]:
+        """Each column's buffer (COLUMNS, then the key), the column its first rows, with room for n rows:
+        the one the column is a view of, or a new one (for a column set from outside, or copied)."""
+        buffers = self.__dict__.setdefault("_buffers", {})
+        out = []
+        for name in (*self.COLUMNS, "key"):
             a = getattr(self, name)
-            setattr(self, name, _splice(a, np.asarray(rows[name], a.dtype), order, placed))
-        self._keep_key(_splice(key, new_key, order, placed))
+            buf = buffers.get(name)
+            if buf is None or a.base is not buf or len(buf) < n:
+                buf = buffers[name] = np.empty(max(n, 2 * len(a), 16), a.dtype)
+                buf[: len(a)] = a
+            out.append(buf)
         return out
 
+    def _show(self, buffers: list[np.ndarray], n: int) -> None:
+        """The columns: the first n rows of their buffers."""
+        for name, buf in zip(self.COLUMNS, buffers):
+            setattr(self, name, buf[:n])
+        self._keep_key(buffers[-1][:n])
+
+    def insert(self, rows: dict[str, np.ndarray], new_key: np.ndarray | None = None,
+               order: np.ndarray | None = None) -> np.ndarray:
+        """Insert new rows (keys must be absent; a column's values one per row or one for all, in the
+        column's dtype); return their rows after insertion. `new_key`, `order`: their keys and
+        np.argsort(new_key, kind="stable"), if the caller has them."""
+        if new_key is None:
+            new_key = rows["person"] * self.KEY + rows["group"]
+            order = np.argsort(new_key, kind="stable")
+        n = len(self) + len(new_key)
+        buffers = self._room(n)
+        values = [rows[name] for name in self.COLUMNS]
+        values.append(new_key)
+        at = _insert(tuple(zip(buffers, values)), self.key, new_key, order)
+        self._show(buffers, n)
+        return at
+
     def remove(self, rows: np.ndarray) -> None:
-        keep = np.ones(len(self), bool)
-        keep[rows] = False
-        key = self.key
-        for name in self.COLUMNS:
-            setattr(self, name, getattr(self, name)[keep])
-        self._keep_key(key[keep])
+        """Remove `rows` (sorted, distinct)."""
+        n = len(self)
+        buffers = self._room(n)
+        _remove(tuple(buffers), n, rows)
+        self._show(buffers, n - len(rows))
 
 
 class Spells:
@@ -265,14 +313,16 @@ class Spells:
         self.active = np.zeros(0, np.int32)  # days with a conversation message in it
 
     def start(self, k: int, day: int, how: int) -> np.ndarray:
-        """k new spells beginning on `day` by channel `how`: their ids."""
-        ids = np.arange(self.n, self.n + k, dtype=np.int32)
-        self.n += k
-        for name, fill in (("since", day), ("how", how), ("ritual", 0), ("active", 0)):
-            arr = _grow(getattr(self, name), self.n, 0)
-            arr[self.n - k: self.n] = fill
-            setattr(self, name, arr)
-        return ids
+        """k new spells beginning on `day` by channel `how`: their ids. (ritual and active of a spell not
+        begun yet are 0 already: the columns grow zero-filled and only begun spells count.)"""
+        a, b = self.n, self.n + k
+        if b > len(self.since):
+            for name in ("since", "how", "ritual", "active"):
+                setattr(self, name, _grow(getattr(self, name), b, 0))
+        self.since[a:b] = day
+        self.how[a:b] = how
+        self.n = b
+        return np.arange(a, b, dtype=np.int32)
 
 
 # a joiner's state in a new group, one value for all joiners (Memberships.insert broadcasts it; read only)
@@ -282,11 +332,30 @@ _NEW_MEMBER = {"muted": np.zeros(1, bool), "spammer": np.zeros(1, bool), "ties":
 
 
 @jit
-def _place(target, order, sizes, cap, live, open_):
-    """Community.place's caps: joiners taken by target (-1: none; stable `order`: within a target, the
-    first to ask first), each target's first ones while it has room, then the rest in turn into the
-    groups that take joiners, in group order.
+def _by_target(target, n):
+    """np.argsort(target, kind="stable") for targets in -1..n-1, by counting: the joiners of each target
+    in the order they asked."""
+    start = np.zeros(n + 2, np.int64)
+    for t in target:
+        start[t + 2] += 1
+    for t in range(n + 1):
+        start[t + 1] += start[t]
+    order = np.empty(len(target), np.int64)
+    for i in range(len(target)):
+        order[start[target[i] + 1]] = i
+        start[target[i] + 1] += 1
+    return order
+
+
+@jit
+def _place(target, size, cap, closed, open_, n_groups):
+    """Community.place's caps: joiners taken by target (-1: none; within a target, the first to ask
+    first), each target's first ones while it has room, then the rest in turn into the groups that take
+    joiners (open, not closed, with room), in group order.
     Returns (positions placed, their groups, positions left over: every group is full)."""
+    order = _by_target(target, n_groups)
+    sizes = size[:n_groups].copy()
+    live = closed[:n_groups] == NEVER
     placed = np.empty(len(target), np.int64)
     to = np.empty(len(target), np.int64)
     rest = np.empty(len(target), np.int64)
@@ -439,13 +508,34 @@ def _count_ties(key, person, group, ties, rows, sign, KEY, indptr, indices):
             ties[r] = count
 
 
+@jit
+def _joined(people, groups, inviter, rows, day, size, peak, joined, depth, root, n_groups, left, friends_inside,
+            key, person, group, ties, KEY, indptr, indices):
+    """Community.join once the rows are in, in one call: group sizes, the joiners' person columns
+    (_arrive, whose answer this returns) and their ties (_count_ties)."""
+    _resize(size, peak, groups, 1)
+    arrived = _arrive(people, inviter, day, joined, depth, root, n_groups, left, friends_inside, indptr, indices)
+    _count_ties(key, person, group, ties, rows, 1, KEY, indptr, indices)
+    return arrived
+
+
+@jit
+def _left(rows, day, size, peak, n_groups, left, friends_inside, key, person, group, ties, KEY, indptr, indices):
+    """Community.leave before the rows go, in one call: group sizes, ties (_count_ties) and the leavers'
+    person columns (_depart: returns who left the community)."""
+    _resize(size, peak, group[rows], -1)
+    _count_ties(key, person, group, ties, rows, -1, KEY, indptr, indices)
+    return _depart(person[rows], day, n_groups, left, friends_inside, indptr, indices)
+
+
 class Community:
     """People, groups and memberships, with the structural changes levers and behaviour use."""
 
     def __init__(self, population: Population, network: sp.csr_array, norms: float, cap: int, overflow: str,
                  satisfaction: float = 0.0, expectation: float = 0.0):
         n = population.size
-        self.newcomer = {"satisfaction": satisfaction, "expectation": expectation}  # a joiner's state in a new group
+        # a joiner's state in a new group (one value for all, as Memberships.insert broadcasts it)
+        self.newcomer = {"satisfaction": np.full(1, float(satisfaction)), "expectation": np.full(1, float(expectation))}
         self.people = population
         self.network = network
         self.groups = Groups(norms, cap)
@@ -503,7 +593,9 @@ class Community:
         """
         g = self.groups
         target = np.asarray(target, np.int64)
-        at, to, rest = _place(target, np.argsort(target, kind="stable"), self.group_sizes(), g.view("cap"), g.live, g.view("open"))
+        if not len(target):
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        at, to, rest = _place(target, g.size, g.cap, g.closed, g.open, int(g.n))
         while len(rest):  # every group is full: open one, or turn the rest away
             if self.overflow != "new_group":
                 self.turned_away += len(rest)
@@ -522,48 +614,49 @@ class Community:
         """
         people = np.asarray(people, np.int64)
         groups = np.asarray(groups, np.int64)
+        m = self.members
         key = people * Memberships.KEY + groups
-        fresh = _fresh(self.members.key, key, np.argsort(key, kind="stable"))
-        people, groups = people[fresh], groups[fresh]
-        inviter = np.full(len(people), -1, np.int64) if inviter is None else np.asarray(inviter, np.int64)[fresh]
-        item = np.full(len(people), -1, np.int64) if item is None else np.asarray(item, np.int64)[fresh]
-        if not len(people):
-            return np.zeros(0, np.int64)
+        order = np.argsort(key, kind="stable")
+        fresh = _fresh(m.key, key, order)
+        if len(fresh) < len(people):  # some already in that group, or twice in the call
+            if not len(fresh):
+                return np.zeros(0, np.int64)
+            people, groups, key = people[fresh], groups[fresh], key[fresh]
+            order = np.argsort(key, kind="stable")
+            inviter = None if inviter is None else np.asarray(inviter)[fresh]
+            item = None if item is None else np.asarray(item)[fresh]
         n = len(people)
-        rows = self.members.insert({
-            "person": people, "group": groups, "joined": np.full(1, day, np.int32), **_NEW_MEMBER,
-            "satisfaction": np.full(1, self.newcomer["satisfaction"]), "expectation": np.full(1, self.newcomer["expectation"]),
-            "id": self.spells.start(n, day, channel),
-        })
-        self.groups._resize(groups, +1)
-        adj = self.network
-        generation, depth, came_in = _arrive(people, inviter, int(day), self.joined, self.depth, self.root, self.n_groups,
-                                          self.left, self.friends_inside, adj.indptr, adj.indices)
+        inviter = np.full(n, -1, np.int64) if inviter is None else np.asarray(inviter, np.int64)
+        item = np.full(n, -1, np.int64) if item is None else np.asarray(item, np.int64)
+        rows = m.insert({"person": people, "group": groups, "joined": np.full(1, day, np.int32), **_NEW_MEMBER,
+                         **self.newcomer, "id": self.spells.start(n, day, channel)}, key, order)
+        g, adj = self.groups, self.network
+        generation, depth, came_in = _joined(people, groups, inviter, rows, int(day), g.size, g.peak, self.joined, self.depth,
+                                             self.root, self.n_groups, self.left, self.friends_inside, m.key, m.person,
+                                             m.group, m.ties, int(Memberships.KEY), adj.indptr, adj.indices)
         self.entered += came_in
         self.log.append((np.full(n, day, np.int32), inviter, people, groups, depth, np.full(n, channel, np.int8), item, generation))
-        self._count_ties(rows, +1)
         return rows
 
     def _end(self, rows: np.ndarray, day: int, why: np.ndarray) -> None:
-        """Log ended memberships (memberships.parquet rows with `left`) and take them off their groups' sizes."""
+        """Log ended memberships (memberships.parquet rows with `left`)."""
         m = self.members
         self.ended.append({"person": m.person[rows], "group": m.group[rows], "id": m.id[rows],  # (indexing copies)
                            "left": np.full(len(rows), day, np.int32), "why_left": why,
                            "messages": m.posts[rows], "last_post": m.last_post[rows]})
-        self.groups._resize(m.group[rows], -1)
 
     def leave(self, rows: np.ndarray, day: int, why: int | np.ndarray = UNHAPPY) -> np.ndarray:
         """End memberships (`why`: a WHY_LEFT code, one or per row); return the people who thereby left the community."""
         rows = np.asarray(rows, np.int64)
-        rows, at = _first_each(rows, np.argsort(rows, kind="stable"))
-        why = np.asarray(why, np.int8)[at] if np.ndim(why) else np.full(len(rows), why, np.int8)
         if not len(rows):
             return rows
+        rows, at = _first_each(rows, np.argsort(rows, kind="stable"))
+        why = np.asarray(why, np.int8)[at] if np.ndim(why) else np.full(len(rows), why, np.int8)
         self._end(rows, day, why)
-        self._count_ties(rows, -1)
-        adj = self.network
-        gone = _depart(self.members.person[rows], int(day), self.n_groups, self.left, self.friends_inside, adj.indptr, adj.indices)
-        self.members.remove(rows)
+        m, g, adj = self.members, self.groups, self.network
+        gone = _left(rows, int(day), g.size, g.peak, self.n_groups, self.left, self.friends_inside, m.key, m.person, m.group,
+                     m.ties, int(Memberships.KEY), adj.indptr, adj.indices)
+        m.remove(rows)
         return gone
 
     def move(self, rows: np.ndarray, to: np.ndarray, day: int) -> np.ndarray:
@@ -572,8 +665,9 @@ class Community:
         rows, to = np.asarray(rows, np.int64), np.asarray(to, np.int64)
         keep = {c: getattr(m, c)[rows].copy() for c in m.CARRIED}
         self._end(rows, day, np.full(len(rows), MERGED, np.int8))  # the source membership ends as "moved"
+        self.groups._resize(m.group[rows], -1)
         self._count_ties(rows, -1)
-        m.remove(rows)
+        m.remove(np.sort(rows))
         n = len(rows)
         new = m.insert({**keep, "group": to, "ties": np.zeros(n, np.int32), "posts": np.zeros(n, np.int32), "acquaint": np.zeros(n),  # acquaintances stay behind
                         "id": self.spells.start(n, day, MOVED)})
