@@ -22,11 +22,11 @@ from .world import Network as NetworkParams
 
 def from_edges(n: int, a: np.ndarray, b: np.ndarray) -> sp.csr_array:
     """Symmetric 0/1 adjacency without self-loops or duplicate ties."""
-    return _from_keys(n, _sorted_distinct(_tie_keys(np.asarray(a, np.int64), np.asarray(b, np.int64), n), n))
+    return _from_keys(n, _sorted_distinct(_tie_keys(np.asarray(a, np.int64), np.asarray(b, np.int64)), n))
 
 
 def _from_keys(n: int, key: np.ndarray) -> sp.csr_array:
-    """Adjacency from sorted distinct tie keys lo * n + hi (lo < hi)."""
+    """Adjacency from sorted distinct tie keys (see _tie_keys)."""
     indptr, indices = _csr(key, n)
     adj = sp.csr_array((np.ones(len(indices), np.int8), indices, indptr), shape=(n, n))
     adj.has_canonical_format = True  # rows come out sorted, without duplicates
@@ -34,49 +34,46 @@ def _from_keys(n: int, key: np.ndarray) -> sp.csr_array:
 
 
 @jit
-def _tie_keys(a, b, n):
-    """Key lo * n + hi of each pair a[i]-b[i] that is not a self-loop."""
+def _tie_keys(a, b):
+    """Key lo << 32 | hi (lo < hi: the ends in order) of each pair a[i]-b[i] that is not a self-loop.
+
+    Keys sort as (lo, hi) do, and give their ends back by a shift and a mask (not a division)."""
     key = np.empty(len(a), np.int64)
     k = 0
     for i in range(len(a)):
         if a[i] != b[i]:
-            key[k] = min(a[i], b[i]) * n + max(a[i], b[i])
+            key[k] = min(a[i], b[i]) << 32 | max(a[i], b[i])
             k += 1
     return key[:k]
 
 
 @jit
-def _sorted_distinct(key, n):
-    """np.unique of tie keys, by a bucket sort on the lower end: a person's few ties sort in place
-    (a hub's many by np.sort), where one sort of all keys would pay log2 of their number each."""
-    first = np.zeros(n + 1, np.int64)  # first[r]: where lower end r's bucket starts
+def _by_end(key, n, shift):
+    """The keys sorted stably by the end (key >> shift) & 0xFFFFFFFF: a counting sort."""
+    first = np.zeros(n + 1, np.int64)  # first[r]: where end r's keys start
     for x in key:
-        first[x // n + 1] += 1
+        first[(x >> shift & 0xFFFFFFFF) + 1] += 1
     for r in range(n):
         first[r + 1] += first[r]
-    fill = first[:-1].copy()
     out = np.empty(len(key), np.int64)
     for x in key:
-        r = x // n
-        out[fill[r]] = x
-        fill[r] += 1
-    k = 0
-    for r in range(n):
-        s, e = first[r], first[r + 1]
-        if e - s > 32:
-            out[s:e] = np.sort(out[s:e])
-        else:  # insertion sort
-            for i in range(s + 1, e):
-                x = out[i]
-                j = i - 1
-                while j >= s and out[j] > x:
-                    out[j + 1] = out[j]
-                    j -= 1
-                out[j + 1] = x
-        for i in range(s, e):  # buckets ascend, so dropping repeats leaves all keys distinct
-            if k == 0 or out[i] != out[k - 1]:
-                out[k] = out[i]
-                k += 1
+        r = x >> shift & 0xFFFFFFFF
+        out[first[r]] = x
+        first[r] += 1
+    return out
+
+
+@jit
+def _sorted_distinct(key, n):
+    """np.unique of tie keys, by counting sorts on the higher end then (stably) on the lower: flat
+    passes over the keys, where sorting each person's few keys mispredicts a branch at every
+    person and one comparison sort of all keys would pay log2 of their number each."""
+    out = _by_end(_by_end(key, n, 0), n, 32)
+    k, last = 0, -1
+    for x in out:  # without a branch: a repeat is written over
+        out[k] = x
+        k += x != last
+        last = x
     return out[:k]
 
 
@@ -109,17 +106,16 @@ def _csr(key, n):
     below = np.zeros(n, np.int64)  # friends with a lower number
     indptr = np.zeros(n + 1, np.int64)
     for x in key:
-        lo = x // n
-        below[x - lo * n] += 1
-        indptr[lo + 1] += 1
+        below[x & 0xFFFFFFFF] += 1
+        indptr[(x >> 32) + 1] += 1
     for r in range(n):
         indptr[r + 1] += indptr[r] + below[r]
     fill_below = indptr[:-1].copy()
     fill_above = indptr[:-1] + below
     indices = np.empty(indptr[n], np.int64)
     for x in key:
-        lo = x // n
-        hi = x - lo * n
+        lo = x >> 32
+        hi = x & 0xFFFFFFFF
         indices[fill_below[hi]] = lo
         fill_below[hi] += 1
         indices[fill_above[lo]] = hi
@@ -153,38 +149,37 @@ def _draw(cum, start, h, u):
     if s * h > u:  # rounding: the slice edge must not lie above u
         s -= 1
     i = start[s]
+    i += cum[i] <= u  # the usual single step, without a branch to mispredict (start[s] < n: edges lie below the total)
     while i < n and cum[i] <= u:
         i += 1
     return min(i, n - 1)
 
 
 @jit
-def _add_ties(key, cum, start, h, block, u, m_in):
-    """One round of block_model's ties, joined to the sorted distinct tie keys `key`.
+def _ends(cum, start, h, block, u, m_in):
+    """The two ends of each of a round's ties, positions drawn by weight (cum: the running total
+    of weights); self-loops and repeats are dropped after.
 
-    Each end is a position drawn by weight (cum: the running total of weights). The uniforms
-    u come in the order they were drawn: m_in first ends anywhere, m_in second ends in the
-    first end's block, then m_out first ends and m_out second ends anywhere.
+    The uniforms u come in the order they were drawn: m_in first ends anywhere, m_in second ends
+    in the first end's block, then m_out first ends and m_out second ends anywhere. Each loop
+    makes independent draws, so the memory waits of many draws overlap.
     """
     n = len(cum)
     total = cum[-1]
     m_out = len(u) // 2 - m_in
-    new = np.empty(m_in + m_out, np.int64)
-    k = 0
-    for i in range(m_in + m_out):
-        if i < m_in:  # inside a block
-            a = _draw(cum, start, h, u[i] * total)
-            first = a // block * block
-            lo = cum[first - 1] if first > 0 else 0.0
-            hi = cum[min(first + block, n) - 1]
-            b = _draw(cum, start, h, lo + u[m_in + i] * (hi - lo))
-        else:  # across blocks
-            a = _draw(cum, start, h, u[m_in + i] * total)
-            b = _draw(cum, start, h, u[m_in + m_out + i] * total)
-        if a != b:
-            new[k] = min(a, b) * n + max(a, b)
-            k += 1
-    return _union(key, _sorted_distinct(new[:k], n))
+    a = np.empty(m_in + m_out, np.int64)
+    b = np.empty(m_in + m_out, np.int64)
+    for i in range(m_in):
+        a[i] = _draw(cum, start, h, u[i] * total)
+    for i in range(m_in, m_in + m_out):  # across blocks
+        a[i] = _draw(cum, start, h, u[m_in + i] * total)
+        b[i] = _draw(cum, start, h, u[m_in + m_out + i] * total)
+    for i in range(m_in):  # inside a block
+        first = a[i] // block * block
+        lo = cum[first - 1] if first > 0 else 0.0
+        hi = cum[min(first + block, n) - 1]
+        b[i] = _draw(cum, start, h, lo + u[m_in + i] * (hi - lo))
+    return a, b
 
 
 def block_model(n: int, mean_degree: float, block: int, mixing: float, exponent: float | None, rng: np.random.Generator) -> sp.csr_array:
@@ -209,7 +204,7 @@ def block_model(n: int, mean_degree: float, block: int, mixing: float, exponent:
             break
         m_in = rng.binomial(m, 1 - mixing)  # inside a block: the second end in the first's block
         u = rng.random(2 * m)  # = four draws in turn: m_in and m_in inside, m - m_in and m - m_in across
-        keys = _add_ties(keys, cum, start, h, int(block), u, int(m_in))
+        keys = _union(keys, _sorted_distinct(_tie_keys(*_ends(cum, start, h, int(block), u, int(m_in))), n))
     return _from_keys(n, keys)
 
 

@@ -77,8 +77,8 @@ def test_adjacency_as_scipy_builds_it(n, m, hub):
     a, b = random_ties(np.random.default_rng(n + m), n, m, hub)
     keep = a != b
     lo, hi = np.minimum(a, b)[keep], np.maximum(a, b)[keep]
-    key = np.unique(lo * n + hi)
-    assert np.array_equal(network._sorted_distinct(network._tie_keys(a, b, n), n), key)
+    key = np.unique(lo << 32 | hi)
+    assert np.array_equal(network._sorted_distinct(network._tie_keys(a, b), n), key)
     half = len(key) // 3
     assert np.array_equal(network._union(key[:half], key[half::2]), np.union1d(key[:half], key[half::2]))
     scipy = sp.coo_array((np.ones(2 * len(lo), np.int8), (np.r_[lo, hi], np.r_[hi, lo])), shape=(n, n)).tocsr()
@@ -103,6 +103,28 @@ def test_weighted_draw_is_searchsorted(slices):
     u = np.r_[0.0, cum, cum[-1], np.nextafter(cum, 0), np.random.default_rng(slices).random(500) * cum[-1]]
     drawn = [network._draw(cum, start, h, x) for x in u]
     assert np.array_equal(drawn, np.minimum(np.searchsorted(cum, u, side="right"), len(cum) - 1))
+
+
+def test_tie_ends_are_weighted_draws_in_the_order_of_the_uniforms():
+    """_ends: m_in first ends anywhere, m_in second ends in the first's block (the last block
+    short), then m_out first and m_out second ends anywhere, each np.searchsorted by weight."""
+    rng = np.random.default_rng(3)
+    n, block, m_in, m_out = 500, 30, 70, 40
+    cum = np.cumsum(rng.pareto(1.5, n) + 1)
+    start, h = network._guide(cum, 4 * n)
+    u = rng.random(2 * (m_in + m_out))
+    a, b = network._ends(cum, start, h, block, u, m_in)
+
+    def draw(x):
+        return np.minimum(np.searchsorted(cum, x, side="right"), n - 1)
+
+    first = a[:m_in] // block * block
+    lo, hi = np.where(first > 0, cum[first - 1], 0.0), cum[np.minimum(first + block, n) - 1]
+    assert np.array_equal(a[:m_in], draw(u[:m_in] * cum[-1]))
+    assert np.array_equal(b[:m_in], draw(lo + u[m_in:2 * m_in] * (hi - lo)))
+    assert np.array_equal(a[m_in:], draw(u[2 * m_in:2 * m_in + m_out] * cum[-1]))
+    assert np.array_equal(b[m_in:], draw(u[2 * m_in + m_out:] * cum[-1]))
+    assert (a[:m_in] // block == b[:m_in] // block).all() and (a[:m_in] // block == n // block).any()
 
 
 def test_one_draw_of_uniforms_is_four_in_turn():
