@@ -79,10 +79,23 @@ def _sorted_distinct(key, n):
 
 @jit
 def _union(key, new):
-    """Sorted union of two sorted arrays of distinct keys (a merge)."""
+    """Sorted union of two sorted arrays of distinct keys: a merge, where a long run of keys
+    below the next new one is found by galloping and copied whole (a round after the first
+    adds few keys to many)."""
+    if len(key) == 0:  # the first round
+        return new
     out = np.empty(len(key) + len(new), np.int64)
     i = k = 0
     for x in new:
+        if i + 16 < len(key) and key[i + 16] < x:  # a long run
+            j, step = i + 16, 32  # key[j] < x
+            while j + step < len(key) and key[j + step] < x:
+                j += step
+                step *= 2
+            j += 1 + np.searchsorted(key[j + 1:min(j + step, len(key))], x)  # the first key >= x
+            out[k:k + j - i] = key[i:j]
+            k += j - i
+            i = j
         while i < len(key) and key[i] < x:
             out[k] = key[i]
             k += 1
@@ -129,7 +142,7 @@ def _guide(cum, slices):
     i.e. np.searchsorted(cum, arange(slices) * h, side="right"), in one pass (the edges ascend)."""
     n = len(cum)
     h = cum[-1] / slices
-    start = np.empty(slices, np.int64)
+    start = np.empty(slices, np.int32)  # (n < 2**31: half the cache of int64)
     i = 0
     for s in range(slices):
         edge = s * h

@@ -79,8 +79,9 @@ def test_adjacency_as_scipy_builds_it(n, m, hub):
     lo, hi = np.minimum(a, b)[keep], np.maximum(a, b)[keep]
     key = np.unique(lo << 32 | hi)
     assert np.array_equal(network._sorted_distinct(network._tie_keys(a, b), n), key)
-    half = len(key) // 3
-    assert np.array_equal(network._union(key[:half], key[half::2]), np.union1d(key[:half], key[half::2]))
+    third = len(key) // 3
+    for held, new in ((key[:third], key[third::2]), (key[::2], key[::37]), (key[1::2], np.unique(np.r_[key[:5], key[::29]]))):
+        assert np.array_equal(network._union(held, new), np.union1d(held, new))  # dense, sparse, and past the end
     scipy = sp.coo_array((np.ones(2 * len(lo), np.int8), (np.r_[lo, hi], np.r_[hi, lo])), shape=(n, n)).tocsr()
     scipy.sum_duplicates()
     scipy.data[:] = 1
