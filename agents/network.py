@@ -59,11 +59,11 @@ def _by_end(key, n, shift, out):
     """The keys sorted stably by the end (key >> shift) & 0xFFFFFFFF into `out`: a counting sort."""
     first = np.zeros(n + 1, np.int64)  # first[r]: where end r's keys start
     for x in key:
-        first[(x >> shift & 0xFFFFFFFF) + 1] += 1
+        first[((x >> shift) & 0xFFFFFFFF) + 1] += 1
     for r in range(n):
         first[r + 1] += first[r]
     for x in key:
-        r = x >> shift & 0xFFFFFFFF
+        r = (x >> shift) & 0xFFFFFFFF
         out[first[r]] = x
         first[r] += 1
 
@@ -200,7 +200,7 @@ def _drawn_keys(cum, start, h, block, u, m_in):
     k = 0
     for i in range(m_in + m_out):  # without a branch: a self-loop is written over
         key[k] = key[i]
-        k += key[i] >> 32 != key[i] & 0xFFFFFFFF
+        k += (key[i] >> 32) != (key[i] & 0xFFFFFFFF)
     return key[:k]
 
 
