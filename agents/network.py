@@ -22,70 +22,84 @@ from .world import Network as NetworkParams
 
 def from_edges(n: int, a: np.ndarray, b: np.ndarray) -> sp.csr_array:
     """Symmetric 0/1 adjacency without self-loops or duplicate ties."""
-    return _from_keys(n, _sorted_distinct(_tie_keys(np.asarray(a, np.int64), np.asarray(b, np.int64), n), n))
+    key = _tie_keys(np.asarray(a, np.int64), np.asarray(b, np.int64))
+    key = _sorted_distinct(key, n, np.empty_like(key))
+    return _from_keys(n, key, np.empty(2 * len(key), np.int64))
 
 
-def _from_keys(n: int, key: np.ndarray) -> sp.csr_array:
-    """Adjacency from sorted distinct tie keys lo * n + hi (lo < hi)."""
-    indptr, indices = _csr(key, n)
+def _from_keys(n: int, key: np.ndarray, room: np.ndarray) -> sp.csr_array:
+    """Adjacency from sorted distinct tie keys (see _tie), its indices written in `room` (int64, 2 a key)."""
+    indptr, indices = _csr(key, n, room)
     adj = sp.csr_array((np.ones(len(indices), np.int8), indices, indptr), shape=(n, n))
     adj.has_canonical_format = True  # rows come out sorted, without duplicates
     return adj
 
 
 @jit
-def _tie_keys(a, b, n):
-    """Key lo * n + hi of each pair a[i]-b[i] that is not a self-loop."""
+def _tie(a, b):
+    """The key lo << 32 | hi of the tie a-b (lo, hi: its ends in order): keys sort as (lo, hi)
+    do, and give their ends back by a shift and a mask (not a division)."""
+    return min(a, b) << 32 | max(a, b)
+
+
+@jit
+def _tie_keys(a, b):
+    """The key of each pair a[i]-b[i] that is not a self-loop."""
     key = np.empty(len(a), np.int64)
     k = 0
     for i in range(len(a)):
         if a[i] != b[i]:
-            key[k] = min(a[i], b[i]) * n + max(a[i], b[i])
+            key[k] = _tie(a[i], b[i])
             k += 1
     return key[:k]
 
 
 @jit
-def _sorted_distinct(key, n):
-    """np.unique of tie keys, by a bucket sort on the lower end: a person's few ties sort in place
-    (a hub's many by np.sort), where one sort of all keys would pay log2 of their number each."""
-    first = np.zeros(n + 1, np.int64)  # first[r]: where lower end r's bucket starts
+def _by_end(key, n, shift, out):
+    """The keys sorted stably by the end (key >> shift) & 0xFFFFFFFF into `out`: a counting sort."""
+    first = np.zeros(n + 1, np.int64)  # first[r]: where end r's keys start
     for x in key:
-        first[x // n + 1] += 1
+        first[((x >> shift) & 0xFFFFFFFF) + 1] += 1
     for r in range(n):
         first[r + 1] += first[r]
-    fill = first[:-1].copy()
-    out = np.empty(len(key), np.int64)
     for x in key:
-        r = x // n
-        out[fill[r]] = x
-        fill[r] += 1
-    k = 0
-    for r in range(n):
-        s, e = first[r], first[r + 1]
-        if e - s > 32:
-            out[s:e] = np.sort(out[s:e])
-        else:  # insertion sort
-            for i in range(s + 1, e):
-                x = out[i]
-                j = i - 1
-                while j >= s and out[j] > x:
-                    out[j + 1] = out[j]
-                    j -= 1
-                out[j + 1] = x
-        for i in range(s, e):  # buckets ascend, so dropping repeats leaves all keys distinct
-            if k == 0 or out[i] != out[k - 1]:
-                out[k] = out[i]
-                k += 1
-    return out[:k]
+        r = (x >> shift) & 0xFFFFFFFF
+        out[first[r]] = x
+        first[r] += 1
 
 
 @jit
-def _union(key, new):
-    """Sorted union of two sorted arrays of distinct keys (a merge)."""
-    out = np.empty(len(key) + len(new), np.int64)
+def _sorted_distinct(key, n, scratch):
+    """np.unique of tie keys, in place (through `scratch`, as long): counting sorts on the higher
+    end then (stably) on the lower, flat passes over the keys, where sorting each person's few
+    keys mispredicts a branch at every person and one comparison sort of all keys would pay
+    log2 of their number each."""
+    _by_end(key, n, 0, scratch[:len(key)])
+    _by_end(scratch[:len(key)], n, 32, key)
+    k, last = 0, -1
+    for x in key:  # without a branch: a repeat is written over
+        key[k] = x
+        k += x != last
+        last = x
+    return key[:k]
+
+
+@jit
+def _union(key, new, out):
+    """Sorted union of two sorted arrays of distinct keys, into `out`: a merge, where a long run
+    of keys below the next new one is found by galloping and copied whole (a round after the
+    first adds few keys to many)."""
     i = k = 0
     for x in new:
+        if i + 16 < len(key) and key[i + 16] < x:  # a long run
+            j, step = i + 16, 32  # key[j] < x
+            while j + step < len(key) and key[j + step] < x:
+                j += step
+                step *= 2
+            j += 1 + np.searchsorted(key[j + 1:min(j + step, len(key))], x)  # the first key >= x
+            out[k:k + j - i] = key[i:j]
+            k += j - i
+            i = j
         while i < len(key) and key[i] < x:
             out[k] = key[i]
             k += 1
@@ -100,8 +114,8 @@ def _union(key, new):
 
 
 @jit
-def _csr(key, n):
-    """CSR indptr and indices of the symmetric adjacency of sorted distinct tie keys.
+def _csr(key, n, room):
+    """CSR indptr and indices (written in `room`) of the symmetric adjacency of sorted distinct tie keys.
 
     Row r lists its lower friends (keys with hi = r, in key order) before its higher ones
     (keys with lo = r), so every row's columns come out sorted, as scipy's COO->CSR gives them.
@@ -109,17 +123,16 @@ def _csr(key, n):
     below = np.zeros(n, np.int64)  # friends with a lower number
     indptr = np.zeros(n + 1, np.int64)
     for x in key:
-        lo = x // n
-        below[x - lo * n] += 1
-        indptr[lo + 1] += 1
+        below[x & 0xFFFFFFFF] += 1
+        indptr[(x >> 32) + 1] += 1
     for r in range(n):
         indptr[r + 1] += indptr[r] + below[r]
     fill_below = indptr[:-1].copy()
     fill_above = indptr[:-1] + below
-    indices = np.empty(indptr[n], np.int64)
+    indices = room[:indptr[n]]
     for x in key:
-        lo = x // n
-        hi = x - lo * n
+        lo = x >> 32
+        hi = x & 0xFFFFFFFF
         indices[fill_below[hi]] = lo
         fill_below[hi] += 1
         indices[fill_above[lo]] = hi
@@ -133,7 +146,7 @@ def _guide(cum, slices):
     i.e. np.searchsorted(cum, arange(slices) * h, side="right"), in one pass (the edges ascend)."""
     n = len(cum)
     h = cum[-1] / slices
-    start = np.empty(slices, np.int64)
+    start = np.empty(slices, np.int32)  # (n < 2**31: half the cache of int64)
     i = 0
     for s in range(slices):
         edge = s * h
@@ -153,38 +166,42 @@ def _draw(cum, start, h, u):
     if s * h > u:  # rounding: the slice edge must not lie above u
         s -= 1
     i = start[s]
+    i += cum[i] <= u  # the usual single step, without a branch to mispredict (start[s] < n: edges lie below the total)
     while i < n and cum[i] <= u:
         i += 1
     return min(i, n - 1)
 
 
 @jit
-def _add_ties(key, cum, start, h, block, u, m_in):
-    """One round of block_model's ties, joined to the sorted distinct tie keys `key`.
+def _drawn_keys(cum, start, h, block, u, m_in):
+    """The tie keys of a round's ties, each end a position drawn by weight (cum: the running
+    total of weights), without self-loops; repeats are dropped after.
 
-    Each end is a position drawn by weight (cum: the running total of weights). The uniforms
-    u come in the order they were drawn: m_in first ends anywhere, m_in second ends in the
-    first end's block, then m_out first ends and m_out second ends anywhere.
+    The uniforms u come in the order they were drawn: m_in first ends anywhere, m_in second ends
+    in the first end's block, then m_out first ends and m_out second ends anywhere. Each loop
+    makes independent draws, so the memory waits of many draws overlap. The keys are written
+    over the uniforms, each read before its slot is: fresh memory costs a page fault (~3 us)
+    for every 512 keys.
     """
     n = len(cum)
     total = cum[-1]
     m_out = len(u) // 2 - m_in
-    new = np.empty(m_in + m_out, np.int64)
+    key = u.view(np.int64)
+    for i in range(m_in):  # the first ends inside a block, for now
+        key[i] = _draw(cum, start, h, u[i] * total)
+    for i in range(m_in):  # their second ends
+        a = key[i]
+        first = a // block * block
+        lo = cum[first - 1] if first > 0 else 0.0
+        hi = cum[min(first + block, n) - 1]
+        key[i] = _tie(a, _draw(cum, start, h, lo + u[m_in + i] * (hi - lo)))
+    for i in range(m_in, m_in + m_out):  # across blocks
+        key[i] = _tie(_draw(cum, start, h, u[m_in + i] * total), _draw(cum, start, h, u[m_in + m_out + i] * total))
     k = 0
-    for i in range(m_in + m_out):
-        if i < m_in:  # inside a block
-            a = _draw(cum, start, h, u[i] * total)
-            first = a // block * block
-            lo = cum[first - 1] if first > 0 else 0.0
-            hi = cum[min(first + block, n) - 1]
-            b = _draw(cum, start, h, lo + u[m_in + i] * (hi - lo))
-        else:  # across blocks
-            a = _draw(cum, start, h, u[m_in + i] * total)
-            b = _draw(cum, start, h, u[m_in + m_out + i] * total)
-        if a != b:
-            new[k] = min(a, b) * n + max(a, b)
-            k += 1
-    return _union(key, _sorted_distinct(new[:k], n))
+    for i in range(m_in + m_out):  # without a branch: a self-loop is written over
+        key[k] = key[i]
+        k += (key[i] >> 32) != (key[i] & 0xFFFFFFFF)
+    return key[:k]
 
 
 def block_model(n: int, mean_degree: float, block: int, mixing: float, exponent: float | None, rng: np.random.Generator) -> sp.csr_array:
@@ -203,14 +220,17 @@ def block_model(n: int, mean_degree: float, block: int, mixing: float, exponent:
     start, h = _guide(cum, 4 * n)  # 4 slices a person: a draw seldom walks (a walk step is a branch miss)
     target = int(round(n * mean_degree / 2))
     keys = np.zeros(0, np.int64)
-    for _ in range(8):
+    work = np.empty(2 * target)  # every round's uniforms, then their keys: memory touched once
+    held = np.empty((2, target), np.int64)  # the keys so far, merged from one row into the other
+    for r in range(8):
         m = target - len(keys)
         if m <= target * 0.002:
             break
         m_in = rng.binomial(m, 1 - mixing)  # inside a block: the second end in the first's block
-        u = rng.random(2 * m)  # = four draws in turn: m_in and m_in inside, m - m_in and m - m_in across
-        keys = _add_ties(keys, cum, start, h, int(block), u, int(m_in))
-    return _from_keys(n, keys)
+        u = rng.random(out=work[:2 * m])  # = four draws in turn: m_in and m_in inside, m - m_in and m - m_in across
+        key = _drawn_keys(cum, start, h, int(block), u, int(m_in))  # over the first half of the uniforms
+        keys = _union(keys, _sorted_distinct(key, n, work[m:2 * m].view(np.int64)), held[r % 2])  # the second half, read already
+    return _from_keys(n, keys, work.view(np.int64))  # the memory is touched already
 
 
 def small_world(n: int, mean_degree: float, rewiring: float, rng: np.random.Generator) -> sp.csr_array:

@@ -77,10 +77,13 @@ def test_adjacency_as_scipy_builds_it(n, m, hub):
     a, b = random_ties(np.random.default_rng(n + m), n, m, hub)
     keep = a != b
     lo, hi = np.minimum(a, b)[keep], np.maximum(a, b)[keep]
-    key = np.unique(lo * n + hi)
-    assert np.array_equal(network._sorted_distinct(network._tie_keys(a, b, n), n), key)
-    half = len(key) // 3
-    assert np.array_equal(network._union(key[:half], key[half::2]), np.union1d(key[:half], key[half::2]))
+    key = np.unique(lo << 32 | hi)
+    tie = network._tie_keys(a, b)
+    assert np.array_equal(network._sorted_distinct(tie, n, np.full(len(tie) + 3, -1)), key)
+    third = len(key) // 3
+    for held, new in ((key[:third], key[third::2]), (key[::2], key[::37]), (key[1::2], np.unique(np.r_[key[:5], key[::29]]))):
+        union = np.union1d(held, new)  # dense, sparse, and past the end
+        assert np.array_equal(network._union(held, new, np.full(len(held) + len(new), -1)), union)
     scipy = sp.coo_array((np.ones(2 * len(lo), np.int8), (np.r_[lo, hi], np.r_[hi, lo])), shape=(n, n)).tocsr()
     scipy.sum_duplicates()
     scipy.data[:] = 1
@@ -103,6 +106,30 @@ def test_weighted_draw_is_searchsorted(slices):
     u = np.r_[0.0, cum, cum[-1], np.nextafter(cum, 0), np.random.default_rng(slices).random(500) * cum[-1]]
     drawn = [network._draw(cum, start, h, x) for x in u]
     assert np.array_equal(drawn, np.minimum(np.searchsorted(cum, u, side="right"), len(cum) - 1))
+
+
+def test_drawn_ties_are_weighted_draws_in_the_order_of_the_uniforms():
+    """_drawn_keys: m_in first ends anywhere, m_in second ends in the first's block (the last
+    block short), then m_out first and m_out second ends anywhere, each np.searchsorted by
+    weight; self-loops dropped (few people, so there are some)."""
+    rng = np.random.default_rng(3)
+    n, block, m_in, m_out = 53, 7, 70, 40
+    cum = np.cumsum(rng.pareto(1.5, n) + 1)
+    start, h = network._guide(cum, 4 * n)
+    u = rng.random(2 * (m_in + m_out))
+    key = network._drawn_keys(cum, start, h, block, u.copy(), m_in)
+
+    def draw(x):
+        return np.minimum(np.searchsorted(cum, x, side="right"), n - 1)
+
+    a = np.r_[draw(u[:m_in] * cum[-1]), draw(u[2 * m_in:2 * m_in + m_out] * cum[-1])]
+    first = a[:m_in] // block * block
+    lo, hi = np.where(first > 0, cum[first - 1], 0.0), cum[np.minimum(first + block, n) - 1]
+    b = np.r_[draw(lo + u[m_in:2 * m_in] * (hi - lo)), draw(u[2 * m_in + m_out:] * cum[-1])]
+    assert (a != b).sum() < m_in + m_out and (a[:m_in] // block == n // block).any()
+    assert np.array_equal(key, (np.minimum(a, b) << 32 | np.maximum(a, b))[a != b])
+    inside = key[: m_in - (a[:m_in] == b[:m_in]).sum()]
+    assert ((inside >> 32) // block == (inside & 0xFFFFFFFF) // block).all()
 
 
 def test_one_draw_of_uniforms_is_four_in_turn():
