@@ -31,10 +31,6 @@ def logistic(x: np.ndarray) -> np.ndarray:
     return 0.5 * (1.0 + np.tanh(0.5 * x))
 
 
-def saturate(x: np.ndarray, half: float) -> np.ndarray:
-    return -np.expm1(-x / half)
-
-
 @dataclass
 class Posts:
     """Today's messages per membership row and per group.
@@ -142,32 +138,34 @@ def familiarity(c: Community, sizes: np.ndarray) -> np.ndarray:
 
 
 @jit
-def _multiplier(base, interest_term, ties, known, replies, group, novelty, satisfaction, muted,
+def _multiplier(base, person, interest_term, ties, known, activity, group, novelty, satisfaction, muted,
                 tie_effect, tie_half, familiarity_effect, reply_effect, novelty_effect, mood_weight, muted_factor):
-    """The posting product per row, factor by factor from the left as NumPy took it (the bits depend on the order)."""
-    rate = np.empty(len(base))
-    for i in range(len(base)):
+    """The posting product per row, factor by factor from the left as NumPy took it (the bits depend
+    on the order); `base` per person, `activity`: expm1(-activity / activity_half) per group (replies
+    saturate as -expm1)."""
+    rate = np.empty(len(person))
+    for i in range(len(person)):
         mood = 1 + mood_weight * satisfaction[i]
         mood = 0.05 if mood < 0.05 else 2.0 if mood > 2.0 else mood  # np.clip (NaN stays NaN)
-        r = (base[i] * interest_term[i] * (1 + tie_effect * ties[i] / (ties[i] + tie_half))
-             * (1 + familiarity_effect * known[i]) * (1 + reply_effect * replies[group[i]])
+        replies = -activity[group[i]]
+        r = (base[person[i]] * interest_term[i] * (1 + tie_effect * ties[i] / (ties[i] + tie_half))
+             * (1 + familiarity_effect * known[i]) * (1 + reply_effect * replies)
              * (1 + novelty_effect * novelty[i]) * mood)
         rate[i] = r * muted_factor if muted[i] else r
     return rate
 
 
-def multiplier(c: Community, w: World, known: np.ndarray, base: np.ndarray | float = 1.0) -> np.ndarray:
-    """Per row: `base` times what multiplies a member's sociability into today's expected posts in
-    that group (interest, friends inside, familiarity `known`, yesterday's activity, novelty, mood, mute).
+def multiplier(c: Community, w: World, known: np.ndarray, sociability: np.ndarray | None = None) -> np.ndarray:
+    """Per row: its person's `sociability` (1 if None) times what multiplies it into today's expected
+    posts in that group (interest, friends inside, familiarity `known`, yesterday's activity, novelty,
+    mood, mute).
 
     Apart from `post` so that a fork (agents/fork.py) can read an observed rate as sociability;
-    `post` passes sociability as `base`, so the product is taken in the same order as ever."""
+    `post` passes sociability, so the product is taken in the same order as ever."""
     m, pp = c.members, w.posting
-    base = np.asarray(base, float)
-    if base.ndim == 0:
-        base = np.full(len(m), base)
-    replies = saturate(c.groups.view("activity"), pp.activity_half)  # yesterday's talk begets replies
-    return _multiplier(base, c.people.interest[m.person] ** pp.interest_exponent, m.ties, known, replies, m.group,
+    base = np.ones(c.people.size) if sociability is None else sociability
+    activity = np.expm1(c.groups.view("activity") / -pp.activity_half)  # yesterday's talk begets replies
+    return _multiplier(base, m.person, c.people.interest[m.person] ** pp.interest_exponent, m.ties, known, activity, m.group,
                        m.novelty, m.satisfaction, m.muted, float(pp.tie_effect), float(pp.tie_half),
                        float(w.familiarity.effect), float(pp.reply_effect), float(w.novelty.effect),
                        float(pp.mood_weight), float(pp.muted_factor))
@@ -233,7 +231,7 @@ def post(c: Community, w: World, fx: Effects, rng: np.random.Generator, day: int
     m, pp, pe = c.members, w.posting, c.people
     n = c.groups.n
     known = familiarity(c, sizes)
-    rate = multiplier(c, w, known, pe.sociability[m.person])
+    rate = multiplier(c, w, known, pe.sociability)
     rate[m.spammer] = pp.spam_rate
     count = rng.poisson(rate)
     spam, posters, level, chance = _posters(count, m.spammer, m.person, c.expertise, float(pp.valuable_base),
@@ -244,11 +242,12 @@ def post(c: Community, w: World, fx: Effects, rng: np.random.Generator, day: int
     if rituals:
         ritual = rng.poisson(fx.ritual_posts[m.person] * np.where(m.muted, pp.muted_factor, 1.0))  # muted members post fewer too
         ritual[m.spammer] = 0
-    operator = np.full(n, fx.get("operator_posts"), float)
+    operator = fx.groups("operator_posts", n)
     chat, valuable, group_chat, group_valuable, group_ritual, group_fresh, group_level, group_spread, group_spam = _post_totals(
         count, valuable_posted, posters, level, spam, ritual, m.group, m.novelty, n, operator)
-    kept = rng.binomial(group_spam, 1 - np.full(n, fx.get("spam_removal"), float))
     spam_posted = int(group_spam.sum())
+    # (speed: without ads there is nothing to draw: binomial(0, p) is 0 and takes no random number)
+    kept = rng.binomial(group_spam, 1 - fx.get("spam_removal")) if spam_posted else group_spam
     return Posts(
         chat=chat,
         valuable=valuable,
@@ -275,7 +274,8 @@ def _attention(person, group, chat, valuable, spam, ritual, muted, group_chat, g
     """What each row hears and reads against its person's attention, in `read`'s arithmetic order.
 
     Returns what the row read, its load, its person's overload and whole load, and the
-    arguments of the expm1 that saturate value, chat and the chance of a reply."""
+    arguments of the expm1 that saturate value, chat and the chance of a reply (rows of one
+    array: one expm1 call)."""
     rows, n = len(person), len(group_chat)
     posted_spam, talk = np.zeros(n), np.empty(n)
     for i in range(rows):
@@ -303,7 +303,7 @@ def _attention(person, group, chat, valuable, spam, ritual, muted, group_chat, g
         person_load[person[i]] += load[i]
     v_read, talk_read, s_read = np.empty(rows), np.empty(rows), np.empty(rows)
     overload, phone = np.empty(rows), np.empty(rows)
-    value_arg, chat_arg, reply_arg = np.empty(rows), np.empty(rows), np.empty(rows)
+    arg = np.empty((3, rows))  # value, chat, reply
     for i in range(rows):
         q, k = person[i], group[i]
         phone[i] = person_load[q] + outside_load[q]  # the day's whole load, on the whole phone
@@ -320,28 +320,29 @@ def _attention(person, group, chat, valuable, spam, ritual, muted, group_chat, g
         talk_read[i] = heard[i] * share
         over = ratio - 1.0
         overload[i] = over if over >= 0.0 or np.isnan(over) else 0.0  # np.maximum(ratio - 1, 0)
-        value_arg[i] = -(v_read[i] * interest[q]) / value_half
-        chat_arg[i] = -c_read / chat_half
+        arg[0, i] = -(v_read[i] * interest[q]) / value_half
+        arg[1, i] = -c_read / chat_half
         own = chat[i] + valuable[i]
-        reply_arg[i] = -replies_per_message * ((talk[k] - own) / talk[k] if talk[k] > 0 else 0.0)
-    return v_read, talk_read, load, overload, s_read, phone, value_arg, chat_arg, reply_arg
+        arg[2, i] = -replies_per_message * ((talk[k] - own) / talk[k] if talk[k] > 0 else 0.0)
+    return v_read, talk_read, load, overload, s_read, phone, arg
 
 
 @jit
-def _utility(value_sat, chat_sat, reply_sat, known, s_read, overload, load, phone, chat, valuable, person, group,
+def _utility(sat, known, s_read, overload, load, phone, chat, valuable, person, group,
              newcomers, joined, day, newcomer_reply, rewards, reward, draw, value_weight, chat_weight, spam_weight,
              overload_weight, reply_reward):
     """Each row's utility, summed term by term in `read`'s order, and whether its posts got a reply
-    (`draw`: a uniform per row). The *_sat arguments are expm1(...), as saturate = -expm1."""
+    (`draw`: a uniform per row). `sat`: expm1 of _attention's value, chat and reply arguments
+    (a saturating term is -expm1)."""
     rows = len(known)
     utility, replied = np.empty(rows), np.empty(rows, np.bool_)
     for i in range(rows):
-        u = value_weight * -value_sat[i]
-        u += chat_weight * (0.3 + 0.7 * known[i]) * -chat_sat[i]
+        u = value_weight * -sat[0, i]
+        u += chat_weight * (0.3 + 0.7 * known[i]) * -sat[1, i]
         u -= spam_weight * s_read[i]
         if overload[i] != 0:  # only the overloaded pay for it
             u -= overload_weight * overload[i] * (load[i] / phone[i] if load[i] > 0 else 0.0)
-        p_reply = -reply_sat[i]
+        p_reply = -sat[2, i]
         if newcomers and joined[person[i]] > day - 7:
             p = p_reply + newcomer_reply[group[i]]
             p_reply = 1.0 if 1.0 <= p else p  # np.minimum(1.0, p)
@@ -370,7 +371,7 @@ def read(c: Community, w: World, fx: Effects, posts: Posts, rng: np.random.Gener
     """
     m, r, pe = c.members, w.reading, c.people
     rituals = fx.touched("ritual_posts")
-    v_read, talk, load, overload, s_read, phone, value_arg, chat_arg, reply_arg = _attention(
+    v_read, talk, load, overload, s_read, phone, arg = _attention(
         m.person, m.group, posts.chat, posts.valuable, posts.spam, posts.ritual, m.muted, posts.group_chat,
         posts.group_valuable, posts.group_operator, posts.group_spam, rituals,
         posts.group_ritual if rituals else _ABSENT, posts.group_level, posts.group_spread, c.expertise, pe.interest,
@@ -379,7 +380,7 @@ def read(c: Community, w: World, fx: Effects, posts: Posts, rng: np.random.Gener
     newcomers, rewards = fx.touched("newcomer_reply"), fx.touched("person_utility")
     reward = fx.person_utility[m.person] if rewards else 0.0  # (a scalar when no lever gives rewards)
     utility, replied = _utility(
-        np.expm1(value_arg), np.expm1(chat_arg), np.expm1(reply_arg), posts.known, s_read, overload, load, phone,
+        np.expm1(arg), posts.known, s_read, overload, load, phone,
         posts.chat, posts.valuable, m.person, m.group, newcomers, c.joined, day,
         fx.newcomer_reply if newcomers else _ABSENT, rewards, reward if rewards else _ABSENT,
         rng.random(len(m)),  # (drawn by NumPy: a Generator costs a kernel ~10 us to take, these uniforms 3 us)
@@ -458,9 +459,8 @@ def learn(c: Community, w: World, posts: Posts, reading: Reading, sizes: np.ndar
     """
     nv, fam, m = w.novelty, w.familiarity, c.members
     expm1 = np.expm1(_learning_exponents(m.person, reading.valuable, reading.talk, float(w.reading.learning), float(nv.capacity)))
-    operator = np.array(posts.group_operator)  # a plain array (post may give a broadcast view): one kernel signature
     _learn(expm1, c.expertise, m.person, m.group, posts.chat, posts.valuable, reading.replied, m.ties, sizes, m.acquaint,
-           m.novelty, posts.group_chat, posts.group_valuable, posts.group_fresh, operator,
+           m.novelty, posts.group_chat, posts.group_valuable, posts.group_fresh, posts.group_operator,
            float(fam.per_reply), float(fam.forget), float(nv.transfer), float(nv.content))
 
 
@@ -623,11 +623,20 @@ def _first_exposures(order, friend, item, rows, person, group, key):
         pair[j] = friend[order[j]] * key + group[rows[item[order[j]]]]
     first = np.zeros(k, np.bool_)
     by_pair = np.argsort(pair, kind="mergesort")  # stable: the first of equal pairs comes first
+    n = 0
     for j in range(k):
         first[by_pair[j]] = j == 0 or pair[by_pair[j]] != pair[by_pair[j - 1]]
-    kept = order[first]
-    out_item = item[kept]
-    return friend[kept], group[rows[out_item]], person[rows[out_item]], out_item
+        n += first[by_pair[j]]
+    out_friend, out_group, out_person, out_item = (np.empty(n, friend.dtype), np.empty(n, group.dtype),
+                                                   np.empty(n, person.dtype), np.empty(n, item.dtype))
+    n = 0
+    for j in range(k):
+        if first[j]:
+            e = order[j]
+            out_friend[n], out_item[n] = friend[e], item[e]
+            out_group[n], out_person[n] = group[rows[item[e]]], person[rows[item[e]]]
+            n += 1
+    return out_friend, out_group, out_person, out_item
 
 
 _NO_BOOST = np.zeros(0)  # forward's boost when no lever touched it
@@ -703,18 +712,19 @@ def _at_most(x, cap):
 
 
 @jit
-def _invite(friend, group, inviter, item, k, saturated, draw, interest, join_max, connect_bonus, gift, homophily,
+def _invite(friend, group, inviter, item, k, expm1_k, draw, interest, join_max, connect_bonus, gift, homophily,
             indptr, indices, n_groups):
     """Who of the exposed joins, one invitation per person (the first that took), and the
-    exposures and joins by friends inside. The chance rises with tie density in [0, 1], so
-    density is counted only for draws between the chances at 0 and at 1."""
+    exposures and joins by friends inside. The chance saturates in friends inside (1 - exp:
+    `expm1_k` is expm1(-k / join_k_scale)) and rises with tie density in [0, 1], so density
+    is counted only for draws between the chances at 0 and at 1."""
     n = len(friend)
     joins = np.zeros(n, np.bool_)
     mark = np.zeros(len(n_groups), np.bool_)
     for i in range(n):
         fit = _at_most(2.0 * interest[friend[i]], 2.0) + gift
         alike = 1 + homophily * (1 - 2 * abs(interest[friend[i]] - interest[inviter[i]]))
-        base = join_max * saturated[i]
+        base = join_max * -expm1_k[i]
         if draw[i] < _at_most(base * (1 + connect_bonus * 0.0) * fit * alike, 1.0):
             joins[i] = True
         elif draw[i] < _at_most(base * (1 + connect_bonus * 1.0) * fit * alike, 1.0):
@@ -752,9 +762,8 @@ def invite(c: Community, w: World, fx: Effects, exposures, rng: np.random.Genera
     friend, group, inviter, item = exposures[:4]
     sp, adj = w.spreading, c.network
     k = c.friends_inside[friend]
-    saturated = saturate(k, sp.join_k_scale)
     draw = rng.random(len(friend))
-    return _invite(friend, group, inviter, item, k, saturated, draw, c.people.interest, float(sp.join_max),
+    return _invite(friend, group, inviter, item, k, np.expm1(k / -sp.join_k_scale), draw, c.people.interest, float(sp.join_max),
                    float(sp.connect_bonus), float(sp.gift_fit * fx.join_gift), float(sp.homophily),
                    adj.indptr, adj.indices, c.n_groups)
 
@@ -808,6 +817,8 @@ def _deserted(group, spammer, closed, never):
 def close_deserted(c: Community, day: int) -> np.ndarray:
     """A group whose members all post ads has no readers left: it closes. Returns who thereby left the community."""
     deserted = _deserted(c.members.group, c.members.spammer, c.groups.view("closed"), NEVER)
+    if not len(deserted):
+        return deserted
     gone = [c.dissolve(int(g), day) for g in deserted]
     return np.concatenate(gone) if gone else np.zeros(0, np.int64)
 

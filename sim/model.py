@@ -272,7 +272,6 @@ class CommunityModel(mesa.Model):
         rows = self._enter(friend, group, inviter, INVITED, item)
         if self.record_groups and len(rows):
             joined_groups.append(c.members.group[rows])
-        fx.fit(c.groups.n)
 
         members, groups_open = _census(c.members.person, c.groups.view("closed"), NEVER)
         today.update(
@@ -308,7 +307,7 @@ class CommunityModel(mesa.Model):
             "active_ratio": mau / n_members,
             "messages": messages,
             "valuable": valuable,
-            "operator_posts": float(np.sum(posts.group_operator)),
+            "operator_posts": float(posts.group_operator.sum()),
             "ritual": ritual,
             "answered": answered,  # rows that posted and got a reply
             "posted": posted,  # rows that posted
@@ -329,6 +328,9 @@ class CommunityModel(mesa.Model):
         return _group_counts(sizes, m.group, posts.chat, posts.valuable, posts.spam, np.asarray(mutes, np.int64))
 
     def run(self, days: int) -> "CommunityModel":
+        """`days` days. (speed: Mesa wraps `step` in its event clock, ~16 us a call, a sixth of a
+        small world's day; run() takes the days directly, so the clock, which nothing reads, stays put)"""
+        day = type(self).step
         for _ in range(days):
-            self.step()
+            day(self)
         return self

@@ -153,7 +153,7 @@ class Tracker:
         self.last_seen = np.zeros(0, np.int64)  # last day a group had members
         self.model.record_groups = True  # the day's group sizes as a results directory's groups table holds them
         for day in range(days):
-            self.model.step()
+            self.model.run(1)
             sizes = self.model.group_daily[-1][0]
             self.model.group_daily.clear()
             self.peak = np.maximum(_grown(self.peak, len(sizes), 0), sizes)
