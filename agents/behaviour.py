@@ -193,7 +193,8 @@ def _posters(count, spammer, person, expertise, valuable_base, valuable_expertis
 
 @jit
 def _post_totals(count, valuable_posted, posters, level, spam, ritual, group, novelty, n, operator):
-    """The day's posts per row and their group totals, summed in row order as np.bincount does."""
+    """The day's posts per row and their group totals, summed in row order as np.bincount does; the
+    float totals are rows of one array (chat, valuable with the operator's, ritual, fresh, level, spread)."""
     rows = len(count)
     valuable = np.zeros(rows, np.int64)
     poster_level = np.zeros(rows)  # a poster's expertise (0 for the others: they add nothing below)
@@ -201,7 +202,9 @@ def _post_totals(count, valuable_posted, posters, level, spam, ritual, group, no
         valuable[posters[j]] = valuable_posted[j]
         poster_level[posters[j]] = level[j]
     chat = count - valuable
-    group_chat, member_valuable, group_ritual, group_fresh = np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n)
+    totals = np.zeros((6, n))
+    group_chat, member_valuable, group_ritual, group_fresh, group_level, group_spread = (
+        totals[0], totals[1], totals[2], totals[3], totals[4], totals[5])
     expert, expert2, group_spam = np.zeros(n), np.zeros(n), np.zeros(n, np.int64)
     for i in range(rows):
         k = group[i]
@@ -213,13 +216,14 @@ def _post_totals(count, valuable_posted, posters, level, spam, ritual, group, no
         if count[i] > 0:
             expert[k] += valuable[i] * poster_level[i]
             expert2[k] += valuable[i] * (poster_level[i] * poster_level[i])
-    group_level, group_spread = np.full(n, np.nan), np.zeros(n)
     for k in range(n):
+        group_level[k] = np.nan
         if member_valuable[k] > 0:
             group_level[k] = mean = expert[k] / member_valuable[k]
             spread = expert2[k] / member_valuable[k] - mean * mean
             group_spread[k] = spread if spread >= 0 or np.isnan(spread) else 0.0  # np.maximum(spread, 0)
-    return chat, valuable, group_chat, member_valuable + operator, group_ritual, group_fresh, group_level, group_spread, group_spam
+        member_valuable[k] += operator[k]
+    return chat, valuable, totals, group_spam
 
 
 def post(c: Community, w: World, fx: Effects, rng: np.random.Generator, day: int, sizes: np.ndarray) -> Posts:
@@ -243,8 +247,9 @@ def post(c: Community, w: World, fx: Effects, rng: np.random.Generator, day: int
         ritual = rng.poisson(fx.ritual_posts[m.person] * np.where(m.muted, pp.muted_factor, 1.0))  # muted members post fewer too
         ritual[m.spammer] = 0
     operator = fx.groups("operator_posts", n)
-    chat, valuable, group_chat, group_valuable, group_ritual, group_fresh, group_level, group_spread, group_spam = _post_totals(
-        count, valuable_posted, posters, level, spam, ritual, m.group, m.novelty, n, operator)
+    chat, valuable, totals, group_spam = _post_totals(count, valuable_posted, posters, level, spam, ritual, m.group,
+                                                      m.novelty, n, operator)
+    group_chat, group_valuable, group_ritual, group_fresh, group_level, group_spread = totals
     spam_posted = int(group_spam.sum())
     # (speed: without ads there is nothing to draw: binomial(0, p) is 0 and takes no random number)
     kept = rng.binomial(group_spam, 1 - fx.get("spam_removal")) if spam_posted else group_spam
@@ -273,17 +278,19 @@ def _attention(person, group, chat, valuable, spam, ritual, muted, group_chat, g
                attention, n_people, muted_read_share, level_mismatch, value_half, chat_half, replies_per_message):
     """What each row hears and reads against its person's attention, in `read`'s arithmetic order.
 
-    Returns what the row read, its load, its person's overload and whole load, and the
-    arguments of the expm1 that saturate value, chat and the chance of a reply (rows of one
-    array: one expm1 call)."""
+    Returns, as rows of one array, what the row read (valuable, talk), its load, its person's
+    overload, the ads it read and its person's whole load; and, as rows of another (one expm1
+    call), the arguments of the expm1 that saturate value, chat and the chance of a reply."""
     rows, n = len(person), len(group_chat)
     posted_spam, talk = np.zeros(n), np.empty(n)
     for i in range(rows):
         posted_spam[group[i]] += spam[i]
     for k in range(n):
         talk[k] = group_chat[k] + group_valuable[k] - group_operator[k]  # members' conversation
+    read = np.empty((6, rows))
+    v_read, talk_read, load, overload, s_read, phone = read[0], read[1], read[2], read[3], read[4], read[5]
     v_members, c_other, s_other = np.empty(rows), np.empty(rows), np.empty(rows)
-    seen, heard, load = np.empty(rows), np.empty(rows), np.empty(rows)
+    seen, heard = np.empty(rows), np.empty(rows)
     for i in range(rows):
         k = group[i]
         v_operator = group_operator[k]
@@ -301,8 +308,6 @@ def _attention(person, group, chat, valuable, spam, ritual, muted, group_chat, g
         person_load[person[i]] = 0.0
     for i in range(rows):
         person_load[person[i]] += load[i]
-    v_read, talk_read, s_read = np.empty(rows), np.empty(rows), np.empty(rows)
-    overload, phone = np.empty(rows), np.empty(rows)
     arg = np.empty((3, rows))  # value, chat, reply
     for i in range(rows):
         q, k = person[i], group[i]
@@ -324,17 +329,18 @@ def _attention(person, group, chat, valuable, spam, ritual, muted, group_chat, g
         arg[1, i] = -c_read / chat_half
         own = chat[i] + valuable[i]
         arg[2, i] = -replies_per_message * ((talk[k] - own) / talk[k] if talk[k] > 0 else 0.0)
-    return v_read, talk_read, load, overload, s_read, phone, arg
+    return read, arg
 
 
 @jit
-def _utility(sat, known, s_read, overload, load, phone, chat, valuable, person, group,
+def _utility(sat, read, known, chat, valuable, person, group,
              newcomers, joined, day, newcomer_reply, rewards, reward, draw, value_weight, chat_weight, spam_weight,
              overload_weight, reply_reward):
     """Each row's utility, summed term by term in `read`'s order, and whether its posts got a reply
-    (`draw`: a uniform per row). `sat`: expm1 of _attention's value, chat and reply arguments
-    (a saturating term is -expm1)."""
+    (`draw`: a uniform per row). `read`: _attention's rows; `sat`: expm1 of its value, chat and
+    reply arguments (a saturating term is -expm1)."""
     rows = len(known)
+    load, overload, s_read, phone = read[2], read[3], read[4], read[5]
     utility, replied = np.empty(rows), np.empty(rows, np.bool_)
     for i in range(rows):
         u = value_weight * -sat[0, i]
@@ -371,7 +377,7 @@ def read(c: Community, w: World, fx: Effects, posts: Posts, rng: np.random.Gener
     """
     m, r, pe = c.members, w.reading, c.people
     rituals = fx.touched("ritual_posts")
-    v_read, talk, load, overload, s_read, phone, arg = _attention(
+    read, arg = _attention(
         m.person, m.group, posts.chat, posts.valuable, posts.spam, posts.ritual, m.muted, posts.group_chat,
         posts.group_valuable, posts.group_operator, posts.group_spam, rituals,
         posts.group_ritual if rituals else _ABSENT, posts.group_level, posts.group_spread, c.expertise, pe.interest,
@@ -380,13 +386,13 @@ def read(c: Community, w: World, fx: Effects, posts: Posts, rng: np.random.Gener
     newcomers, rewards = fx.touched("newcomer_reply"), fx.touched("person_utility")
     reward = fx.person_utility[m.person] if rewards else 0.0  # (a scalar when no lever gives rewards)
     utility, replied = _utility(
-        np.expm1(arg), posts.known, s_read, overload, load, phone,
-        posts.chat, posts.valuable, m.person, m.group, newcomers, c.joined, day,
+        np.expm1(arg), read, posts.known, posts.chat, posts.valuable, m.person, m.group, newcomers, c.joined, day,
         fx.newcomer_reply if newcomers else _ABSENT, rewards, reward if rewards else _ABSENT,
         rng.random(len(m)),  # (drawn by NumPy: a Generator costs a kernel ~10 us to take, these uniforms 3 us)
         float(r.value_weight), float(r.chat_weight), float(r.spam_weight), float(r.overload_weight),
         float(r.reply_reward))
-    return Reading(valuable=v_read, talk=talk, load=load, overload=overload, utility=utility, reward=reward, replied=replied)
+    return Reading(valuable=read[0], talk=read[1], load=read[2], overload=read[3], utility=utility, reward=reward,
+                   replied=replied)
 
 
 @jit
