@@ -68,6 +68,7 @@ class Reading:
     utility: np.ndarray
     reward: np.ndarray | float  # utility levers gave today (money, recognition, an event), part of `utility`; 0.0 if none
     replied: np.ndarray  # this row posted today and someone replied
+    lessons: np.ndarray  # expm1 of learn's exponents (what the day's reading teaches), taken with read's
 
 
 @jit
@@ -275,12 +276,14 @@ def post(c: Community, w: World, fx: Effects, rng: np.random.Generator, day: int
 @jit
 def _attention(person, group, chat, valuable, spam, ritual, muted, group_chat, group_valuable, group_operator,
                group_spam, rituals, group_ritual, group_level, group_spread, expertise, interest, outside_load,
-               attention, n_people, muted_read_share, level_mismatch, value_half, chat_half, replies_per_message):
+               attention, muted_read_share, level_mismatch, value_half, chat_half, replies_per_message, learning, capacity):
     """What each row hears and reads against its person's attention, in `read`'s arithmetic order.
 
     Returns, as rows of one array, what the row read (valuable, talk), its load, its person's
-    overload, the ads it read and its person's whole load; and, as rows of another (one expm1
-    call), the arguments of the expm1 that saturate value, chat and the chance of a reply."""
+    overload, the ads it read and its person's whole load; and, in another (one expm1 call for
+    read and learn), the arguments of the expm1s that saturate value, chat and the chance of a
+    reply (3 rows of `rows`), then learn's: -learning x the valuable posts each person present
+    read (one entry per person), then -talk / capacity per row (novelty renewed)."""
     rows, n = len(person), len(group_chat)
     posted_spam, talk = np.zeros(n), np.empty(n)
     for i in range(rows):
@@ -302,16 +305,23 @@ def _attention(person, group, chat, valuable, spam, ritual, muted, group_chat, g
         heard[i] = v_members[i] + v_operator + c_other[i]  # conversation and content (what novelty is renewed by)
         others = heard[i] + (group_ritual[k] - ritual[i]) if rituals else heard[i]  # + others' ritual messages
         load[i] = (others + s_other[i]) * seen[i]
-    # a person's load over all their groups, as np.bincount sums it (in row order); only their entries are touched
-    person_load = np.empty(n_people)
-    for i in range(rows):
-        person_load[person[i]] = 0.0
-    for i in range(rows):
-        person_load[person[i]] += load[i]
-    arg = np.empty((3, rows))  # value, chat, reply
+    # a person's load over all their groups, summed in row order as np.bincount does: rows sort by
+    # person, so a person's rows are consecutive (no array over everyone)
+    person_load = np.empty(rows)  # per row: its person's
+    start = present = 0
+    for i in range(1, rows + 1):
+        if i == rows or person[i] != person[i - 1]:
+            present += 1
+            total = 0.0
+            for j in range(start, i):
+                total += load[j]
+            person_load[start:i] = total
+            start = i
+    x = np.empty(4 * rows + present)
+    arg = x[: 3 * rows].reshape((3, rows))  # value, chat, reply
     for i in range(rows):
         q, k = person[i], group[i]
-        phone[i] = person_load[q] + outside_load[q]  # the day's whole load, on the whole phone
+        phone[i] = person_load[i] + outside_load[q]  # the day's whole load, on the whole phone
         ratio = phone[i] / attention[q]  # > 1: more than they can take
         r = ratio if ratio >= 1e-12 or np.isnan(ratio) else 1e-12  # np.maximum(ratio, 1e-12)
         share = 1.0 / r
@@ -329,17 +339,29 @@ def _attention(person, group, chat, valuable, spam, ritual, muted, group_chat, g
         arg[1, i] = -c_read / chat_half
         own = chat[i] + valuable[i]
         arg[2, i] = -replies_per_message * ((talk[k] - own) / talk[k] if talk[k] > 0 else 0.0)
-    return read, arg
+    lessons = x[3 * rows:]  # per person in row order, summed as np.bincount does; then per row
+    j = -1
+    for i in range(rows):
+        if i == 0 or person[i] != person[i - 1]:
+            j += 1
+            lessons[j] = 0.0
+        lessons[j] += v_read[i]
+    for j in range(present):
+        lessons[j] = -learning * lessons[j]
+    for i in range(rows):
+        lessons[present + i] = -talk_read[i] / capacity
+    return read, x
 
 
 @jit
-def _utility(sat, read, known, chat, valuable, person, group,
+def _utility(expm1, read, known, chat, valuable, person, group,
              newcomers, joined, day, newcomer_reply, rewards, reward, draw, value_weight, chat_weight, spam_weight,
              overload_weight, reply_reward):
     """Each row's utility, summed term by term in `read`'s order, and whether its posts got a reply
-    (`draw`: a uniform per row). `read`: _attention's rows; `sat`: expm1 of its value, chat and
-    reply arguments (a saturating term is -expm1)."""
+    (`draw`: a uniform per row). `read`: _attention's rows; `expm1`: of its exponents, the value,
+    chat and reply ones first (a saturating term is -expm1)."""
     rows = len(known)
+    sat = expm1[: 3 * rows].reshape((3, rows))
     load, overload, s_read, phone = read[2], read[3], read[4], read[5]
     utility, replied = np.empty(rows), np.empty(rows, np.bool_)
     for i in range(rows):
@@ -377,51 +399,30 @@ def read(c: Community, w: World, fx: Effects, posts: Posts, rng: np.random.Gener
     """
     m, r, pe = c.members, w.reading, c.people
     rituals = fx.touched("ritual_posts")
-    read, arg = _attention(
+    read, x = _attention(
         m.person, m.group, posts.chat, posts.valuable, posts.spam, posts.ritual, m.muted, posts.group_chat,
         posts.group_valuable, posts.group_operator, posts.group_spam, rituals,
         posts.group_ritual if rituals else _ABSENT, posts.group_level, posts.group_spread, c.expertise, pe.interest,
-        pe.outside_load, pe.attention, pe.size, float(r.muted_read_share), float(r.level_mismatch),
-        float(r.value_half), float(r.chat_half), float(r.replies_per_message))
+        pe.outside_load, pe.attention, float(r.muted_read_share), float(r.level_mismatch),
+        float(r.value_half), float(r.chat_half), float(r.replies_per_message), float(r.learning),
+        float(w.novelty.capacity))
+    expm1 = np.expm1(x)
     newcomers, rewards = fx.touched("newcomer_reply"), fx.touched("person_utility")
     reward = fx.person_utility[m.person] if rewards else 0.0  # (a scalar when no lever gives rewards)
     utility, replied = _utility(
-        np.expm1(arg), read, posts.known, posts.chat, posts.valuable, m.person, m.group, newcomers, c.joined, day,
+        expm1, read, posts.known, posts.chat, posts.valuable, m.person, m.group, newcomers, c.joined, day,
         fx.newcomer_reply if newcomers else _ABSENT, rewards, reward if rewards else _ABSENT,
         rng.random(len(m)),  # (drawn by NumPy: a Generator costs a kernel ~10 us to take, these uniforms 3 us)
         float(r.value_weight), float(r.chat_weight), float(r.spam_weight), float(r.overload_weight),
         float(r.reply_reward))
     return Reading(valuable=read[0], talk=read[1], load=read[2], overload=read[3], utility=utility, reward=reward,
-                   replied=replied)
-
-
-@jit
-def _learning_exponents(person, valuable, talk, learning, capacity):
-    """The arguments of learn's two expm1s, in one array: first -learning x the valuable posts each
-    member present read (one entry per person, in row order: rows are sorted by person, and summed
-    in row order as np.bincount does), then -talk / capacity per row (novelty renewed)."""
-    n = len(person)
-    k = 0  # persons present
-    for i in range(n):
-        k += i == 0 or person[i] != person[i - 1]
-    x = np.empty(k + n)
-    j = -1
-    for i in range(n):
-        if i == 0 or person[i] != person[i - 1]:
-            j += 1
-            x[j] = 0.0
-        x[j] += valuable[i]
-    for j in range(k):
-        x[j] = -learning * x[j]
-    for i in range(n):
-        x[k + i] = -talk[i] / capacity
-    return x
+                   replied=replied, lessons=expm1[3 * len(m):])
 
 
 @jit
 def _learn(expm1, expertise, person, group, chat, valuable, replied, ties, sizes, acquaint, novelty,
            group_chat, group_valuable, group_fresh, group_operator, per_reply, forget, transfer, content):
-    """learn's updates of expertise, acquaintance and novelty, given expm1 of _learning_exponents.
+    """learn's updates of expertise, acquaintance and novelty, given expm1 of its exponents (_attention's).
     Expertise only of people with a row: no one else read anything (their update would add 0.0,
     which changes no bit)."""
     n, n_groups = len(person), len(group_chat)
@@ -464,8 +465,7 @@ def learn(c: Community, w: World, posts: Posts, reading: Reading, sizes: np.ndar
     Expertise: each valuable message read closes a share `learning` of what is left to learn.
     """
     nv, fam, m = w.novelty, w.familiarity, c.members
-    expm1 = np.expm1(_learning_exponents(m.person, reading.valuable, reading.talk, float(w.reading.learning), float(nv.capacity)))
-    _learn(expm1, c.expertise, m.person, m.group, posts.chat, posts.valuable, reading.replied, m.ties, sizes, m.acquaint,
+    _learn(reading.lessons, c.expertise, m.person, m.group, posts.chat, posts.valuable, reading.replied, m.ties, sizes, m.acquaint,
            m.novelty, posts.group_chat, posts.group_valuable, posts.group_fresh, posts.group_operator,
            float(fam.per_reply), float(fam.forget), float(nv.transfer), float(nv.content))
 
