@@ -719,9 +719,9 @@ def _at_most(x, cap):
 
 @jit
 def _invite(friend, group, inviter, item, k, expm1_k, draw, interest, join_max, connect_bonus, gift, homophily,
-            indptr, indices, n_groups):
-    """Who of the exposed joins, one invitation per person (the first that took), and the
-    exposures and joins by friends inside. The chance saturates in friends inside (1 - exp:
+            indptr, indices, n_groups, exposed_by_k, joined_by_k):
+    """Who of the exposed joins, one invitation per person (the first that took); the exposures
+    and joins are added by friends inside into exposed_by_k and joined_by_k. The chance saturates in friends inside (1 - exp:
     `expm1_k` is expm1(-k / join_k_scale)) and rises with tie density in [0, 1], so density
     is counted only for draws between the chances at 0 and at 1."""
     n = len(friend)
@@ -736,8 +736,6 @@ def _invite(friend, group, inviter, item, k, expm1_k, draw, interest, join_max, 
         elif draw[i] < _at_most(base * (1 + connect_bonus * 1.0) * fit * alike, 1.0):
             density = _density(_links(indptr, indices, n_groups, friend[i], mark), k[i])
             joins[i] = draw[i] < _at_most(base * (1 + connect_bonus * density) * fit * alike, 1.0)
-    exposed_by_k = np.zeros(K_MAX + 1, np.int64)
-    joined_by_k = np.zeros(K_MAX + 1, np.int64)
     pick = np.empty(n, np.int64)
     count = 0
     for i in range(n):
@@ -750,10 +748,11 @@ def _invite(friend, group, inviter, item, k, expm1_k, draw, interest, join_max, 
                 pick[count] = i
                 count += 1
     pick = pick[:count]
-    return friend[pick], group[pick], inviter[pick], exposed_by_k, joined_by_k, item[pick]
+    return friend[pick], group[pick], inviter[pick], item[pick]
 
 
-def invite(c: Community, w: World, fx: Effects, exposures, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
+def invite(c: Community, w: World, fx: Effects, exposures, rng: np.random.Generator, exposed_by_k: np.ndarray,
+           joined_by_k: np.ndarray) -> tuple[np.ndarray, ...]:
     """Exposed friends join with a chance that rises with their friends in the community, with diminishing returns.
 
     Friends count wherever they are in the community (Backstrom et al.: friends in the
@@ -762,8 +761,9 @@ def invite(c: Community, w: World, fx: Effects, exposures, rng: np.random.Genera
     interest) is likelier taken up, so members — KOLs, who forward most, above all — draw
     members like themselves. One invitation per person per day, whichever group reached
     them first.
-    Returns (joining people, their group, their inviter, exposures by k, joins by k, and the
-    entry of exposures[3] of each join: the forward that brought it).
+    Returns (joining people, their group, their inviter, and the entry of exposures[3] of each
+    join: the forward that brought it); adds the day's exposures and joins by friends inside k
+    (the last bin: K_MAX or more) into `exposed_by_k` and `joined_by_k`.
     """
     friend, group, inviter, item = exposures[:4]
     sp, adj = w.spreading, c.network
@@ -771,7 +771,7 @@ def invite(c: Community, w: World, fx: Effects, exposures, rng: np.random.Genera
     draw = rng.random(len(friend))
     return _invite(friend, group, inviter, item, k, np.expm1(k / -sp.join_k_scale), draw, c.people.interest, float(sp.join_max),
                    float(sp.connect_bonus), float(sp.gift_fit * fx.join_gift), float(sp.homophily),
-                   adj.indptr, adj.indices, c.n_groups)
+                   adj.indptr, adj.indices, c.n_groups, exposed_by_k, joined_by_k)
 
 
 def follow(c: Community, w: World, rows: np.ndarray, to: np.ndarray, rng: np.random.Generator) -> np.ndarray:

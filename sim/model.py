@@ -266,9 +266,8 @@ class CommunityModel(mesa.Model):
         left_groups = c.members.group[leaves] if self.record_groups else None
         gone = len(c.leave(leaves, day, why))
         gone += len(rules.close_deserted(c, day))
-        friend, group, inviter, exp_k, join_k, item = rules.invite(c, w, fx, exposures, self.rngs["spreading"])
-        self.exposed_by_k += exp_k
-        self.joined_by_k += join_k
+        friend, group, inviter, item = rules.invite(c, w, fx, exposures, self.rngs["spreading"], self.exposed_by_k,
+                                                    self.joined_by_k)
         rows = self._enter(friend, group, inviter, INVITED, item)
         if self.record_groups and len(rows):
             joined_groups.append(c.members.group[rows])
