@@ -178,6 +178,7 @@ class CommunityModel(mesa.Model):
         self.operator = Operator(self, c, world, list(levers or []), self.rngs["operator"])
         self.daily: list[dict[str, Any]] = []
         self.group_daily: list[np.ndarray] = []
+        self.sizes = np.zeros(0, np.int64)  # members per group when the day was measured (set by step)
         self.exposed_by_k = np.zeros(rules.K_MAX + 1, np.int64)
         self.joined_by_k = np.zeros(rules.K_MAX + 1, np.int64)
 
@@ -251,7 +252,7 @@ class CommunityModel(mesa.Model):
         fx = Effects(c.groups.n, c.people.size)
         op.act(day, fx)
 
-        sizes = c.group_sizes()
+        self.sizes = sizes = c.group_sizes()  # members per group when the day is measured (the records' `size`)
         posts = rules.post(c, w, fx, self.rngs["posting"], day, sizes)
         reading = rules.read(c, w, fx, posts, self.rngs["reading"], day, sizes)
         rules.learn(c, w, posts, reading, sizes)
