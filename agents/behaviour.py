@@ -139,11 +139,11 @@ def familiarity(c: Community, sizes: np.ndarray) -> np.ndarray:
 
 
 @jit
-def _multiplier(base, person, interest_term, ties, known, activity, group, novelty, satisfaction, muted,
-                tie_effect, tie_half, familiarity_effect, reply_effect, novelty_effect, mood_weight, muted_factor):
+def _multiplier(base, person, interest_term, ties, known, activity, group, novelty, satisfaction, muted, spammer,
+                tie_effect, tie_half, familiarity_effect, reply_effect, novelty_effect, mood_weight, muted_factor, spam_rate):
     """The posting product per row, factor by factor from the left as NumPy took it (the bits depend
     on the order); `base` per person, `activity`: expm1(-activity / activity_half) per group (replies
-    saturate as -expm1)."""
+    saturate as -expm1); a spammer's is `spam_rate` unless that is NaN."""
     rate = np.empty(len(person))
     for i in range(len(person)):
         mood = 1 + mood_weight * satisfaction[i]
@@ -153,13 +153,16 @@ def _multiplier(base, person, interest_term, ties, known, activity, group, novel
              * (1 + familiarity_effect * known[i]) * (1 + reply_effect * replies)
              * (1 + novelty_effect * novelty[i]) * mood)
         rate[i] = r * muted_factor if muted[i] else r
+        if spammer[i] and not np.isnan(spam_rate):
+            rate[i] = spam_rate
     return rate
 
 
-def multiplier(c: Community, w: World, known: np.ndarray, sociability: np.ndarray | None = None) -> np.ndarray:
+def multiplier(c: Community, w: World, known: np.ndarray, sociability: np.ndarray | None = None,
+               spam_rate: float | None = None) -> np.ndarray:
     """Per row: its person's `sociability` (1 if None) times what multiplies it into today's expected
     posts in that group (interest, friends inside, familiarity `known`, yesterday's activity, novelty,
-    mood, mute).
+    mood, mute); an ad poster's row is `spam_rate` instead, if given.
 
     Apart from `post` so that a fork (agents/fork.py) can read an observed rate as sociability;
     `post` passes sociability, so the product is taken in the same order as ever."""
@@ -167,9 +170,9 @@ def multiplier(c: Community, w: World, known: np.ndarray, sociability: np.ndarra
     base = np.ones(c.people.size) if sociability is None else sociability
     activity = np.expm1(c.groups.view("activity") / -pp.activity_half)  # yesterday's talk begets replies
     return _multiplier(base, m.person, c.people.interest[m.person] ** pp.interest_exponent, m.ties, known, activity, m.group,
-                       m.novelty, m.satisfaction, m.muted, float(pp.tie_effect), float(pp.tie_half),
+                       m.novelty, m.satisfaction, m.muted, m.spammer, float(pp.tie_effect), float(pp.tie_half),
                        float(w.familiarity.effect), float(pp.reply_effect), float(w.novelty.effect),
-                       float(pp.mood_weight), float(pp.muted_factor))
+                       float(pp.mood_weight), float(pp.muted_factor), np.nan if spam_rate is None else float(spam_rate))
 
 
 _ABSENT = np.zeros(0)  # stands for a lever handle nobody touched (the kernel's flag says so)
@@ -236,8 +239,7 @@ def post(c: Community, w: World, fx: Effects, rng: np.random.Generator, day: int
     m, pp, pe = c.members, w.posting, c.people
     n = c.groups.n
     known = familiarity(c, sizes)
-    rate = multiplier(c, w, known, pe.sociability)
-    rate[m.spammer] = pp.spam_rate
+    rate = multiplier(c, w, known, pe.sociability, pp.spam_rate)
     count = rng.poisson(rate)
     spam, posters, level, chance = _posters(count, m.spammer, m.person, c.expertise, float(pp.valuable_base),
                                             float(pp.valuable_expertise))
