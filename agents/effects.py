@@ -39,11 +39,10 @@ class Effects:
     """Neutral arrays allocated on first use; costs are booked per lever."""
 
     def __init__(self, n_groups: int, n_people: int):
-        self.n_groups, self.n_people = n_groups, n_people
-        self._arrays: dict[str, np.ndarray] = {}
-        self.join_gift = 0.0  # currency an invited friend receives on joining (a referral gift)
-        self.money: dict[str, float] = defaultdict(float)
-        self.hours: dict[str, float] = defaultdict(float)
+        # (speed: a fresh Effects every day; set past __setattr__, whose check only handle names need)
+        vars(self).update(n_groups=n_groups, n_people=n_people, _arrays={},
+                          join_gift=0.0,  # currency an invited friend receives on joining (a referral gift)
+                          money=defaultdict(float), hours=defaultdict(float))  # lever -> money, hours booked today
 
     def __getattr__(self, name: str) -> np.ndarray:
         if name.startswith("_"):
