@@ -31,10 +31,6 @@ def logistic(x: np.ndarray) -> np.ndarray:
     return 0.5 * (1.0 + np.tanh(0.5 * x))
 
 
-def saturate(x: np.ndarray, half: float) -> np.ndarray:
-    return -np.expm1(-x / half)
-
-
 @dataclass
 class Posts:
     """Today's messages per membership row and per group.
@@ -72,6 +68,7 @@ class Reading:
     utility: np.ndarray
     reward: np.ndarray | float  # utility levers gave today (money, recognition, an event), part of `utility`; 0.0 if none
     replied: np.ndarray  # this row posted today and someone replied
+    lessons: np.ndarray  # expm1 of learn's exponents (what the day's reading teaches), taken with read's
 
 
 @jit
@@ -142,35 +139,40 @@ def familiarity(c: Community, sizes: np.ndarray) -> np.ndarray:
 
 
 @jit
-def _multiplier(base, interest_term, ties, known, replies, group, novelty, satisfaction, muted,
-                tie_effect, tie_half, familiarity_effect, reply_effect, novelty_effect, mood_weight, muted_factor):
-    """The posting product per row, factor by factor from the left as NumPy took it (the bits depend on the order)."""
-    rate = np.empty(len(base))
-    for i in range(len(base)):
+def _multiplier(base, person, interest_term, ties, known, activity, group, novelty, satisfaction, muted, spammer,
+                tie_effect, tie_half, familiarity_effect, reply_effect, novelty_effect, mood_weight, muted_factor, spam_rate):
+    """The posting product per row, factor by factor from the left as NumPy took it (the bits depend
+    on the order); `base` per person, `activity`: expm1(-activity / activity_half) per group (replies
+    saturate as -expm1); a spammer's is `spam_rate` unless that is NaN."""
+    rate = np.empty(len(person))
+    for i in range(len(person)):
         mood = 1 + mood_weight * satisfaction[i]
         mood = 0.05 if mood < 0.05 else 2.0 if mood > 2.0 else mood  # np.clip (NaN stays NaN)
-        r = (base[i] * interest_term[i] * (1 + tie_effect * ties[i] / (ties[i] + tie_half))
-             * (1 + familiarity_effect * known[i]) * (1 + reply_effect * replies[group[i]])
+        replies = -activity[group[i]]
+        r = (base[person[i]] * interest_term[i] * (1 + tie_effect * ties[i] / (ties[i] + tie_half))
+             * (1 + familiarity_effect * known[i]) * (1 + reply_effect * replies)
              * (1 + novelty_effect * novelty[i]) * mood)
         rate[i] = r * muted_factor if muted[i] else r
+        if spammer[i] and not np.isnan(spam_rate):
+            rate[i] = spam_rate
     return rate
 
 
-def multiplier(c: Community, w: World, known: np.ndarray, base: np.ndarray | float = 1.0) -> np.ndarray:
-    """Per row: `base` times what multiplies a member's sociability into today's expected posts in
-    that group (interest, friends inside, familiarity `known`, yesterday's activity, novelty, mood, mute).
+def multiplier(c: Community, w: World, known: np.ndarray, sociability: np.ndarray | None = None,
+               spam_rate: float | None = None) -> np.ndarray:
+    """Per row: its person's `sociability` (1 if None) times what multiplies it into today's expected
+    posts in that group (interest, friends inside, familiarity `known`, yesterday's activity, novelty,
+    mood, mute); an ad poster's row is `spam_rate` instead, if given.
 
     Apart from `post` so that a fork (agents/fork.py) can read an observed rate as sociability;
-    `post` passes sociability as `base`, so the product is taken in the same order as ever."""
+    `post` passes sociability, so the product is taken in the same order as ever."""
     m, pp = c.members, w.posting
-    base = np.asarray(base, float)
-    if base.ndim == 0:
-        base = np.full(len(m), base)
-    replies = saturate(c.groups.view("activity"), pp.activity_half)  # yesterday's talk begets replies
-    return _multiplier(base, c.people.interest[m.person] ** pp.interest_exponent, m.ties, known, replies, m.group,
-                       m.novelty, m.satisfaction, m.muted, float(pp.tie_effect), float(pp.tie_half),
+    base = np.ones(c.people.size) if sociability is None else sociability
+    activity = np.expm1(c.groups.view("activity") / -pp.activity_half)  # yesterday's talk begets replies
+    return _multiplier(base, m.person, c.people.interest[m.person] ** pp.interest_exponent, m.ties, known, activity, m.group,
+                       m.novelty, m.satisfaction, m.muted, m.spammer, float(pp.tie_effect), float(pp.tie_half),
                        float(w.familiarity.effect), float(pp.reply_effect), float(w.novelty.effect),
-                       float(pp.mood_weight), float(pp.muted_factor))
+                       float(pp.mood_weight), float(pp.muted_factor), np.nan if spam_rate is None else float(spam_rate))
 
 
 _ABSENT = np.zeros(0)  # stands for a lever handle nobody touched (the kernel's flag says so)
@@ -195,7 +197,8 @@ def _posters(count, spammer, person, expertise, valuable_base, valuable_expertis
 
 @jit
 def _post_totals(count, valuable_posted, posters, level, spam, ritual, group, novelty, n, operator):
-    """The day's posts per row and their group totals, summed in row order as np.bincount does."""
+    """The day's posts per row and their group totals, summed in row order as np.bincount does; the
+    float totals are rows of one array (chat, valuable with the operator's, ritual, fresh, level, spread)."""
     rows = len(count)
     valuable = np.zeros(rows, np.int64)
     poster_level = np.zeros(rows)  # a poster's expertise (0 for the others: they add nothing below)
@@ -203,7 +206,9 @@ def _post_totals(count, valuable_posted, posters, level, spam, ritual, group, no
         valuable[posters[j]] = valuable_posted[j]
         poster_level[posters[j]] = level[j]
     chat = count - valuable
-    group_chat, member_valuable, group_ritual, group_fresh = np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n)
+    totals = np.zeros((6, n))
+    group_chat, member_valuable, group_ritual, group_fresh, group_level, group_spread = (
+        totals[0], totals[1], totals[2], totals[3], totals[4], totals[5])
     expert, expert2, group_spam = np.zeros(n), np.zeros(n), np.zeros(n, np.int64)
     for i in range(rows):
         k = group[i]
@@ -215,13 +220,14 @@ def _post_totals(count, valuable_posted, posters, level, spam, ritual, group, no
         if count[i] > 0:
             expert[k] += valuable[i] * poster_level[i]
             expert2[k] += valuable[i] * (poster_level[i] * poster_level[i])
-    group_level, group_spread = np.full(n, np.nan), np.zeros(n)
     for k in range(n):
+        group_level[k] = np.nan
         if member_valuable[k] > 0:
             group_level[k] = mean = expert[k] / member_valuable[k]
             spread = expert2[k] / member_valuable[k] - mean * mean
             group_spread[k] = spread if spread >= 0 or np.isnan(spread) else 0.0  # np.maximum(spread, 0)
-    return chat, valuable, group_chat, member_valuable + operator, group_ritual, group_fresh, group_level, group_spread, group_spam
+        member_valuable[k] += operator[k]
+    return chat, valuable, totals, group_spam
 
 
 def post(c: Community, w: World, fx: Effects, rng: np.random.Generator, day: int, sizes: np.ndarray) -> Posts:
@@ -233,8 +239,7 @@ def post(c: Community, w: World, fx: Effects, rng: np.random.Generator, day: int
     m, pp, pe = c.members, w.posting, c.people
     n = c.groups.n
     known = familiarity(c, sizes)
-    rate = multiplier(c, w, known, pe.sociability[m.person])
-    rate[m.spammer] = pp.spam_rate
+    rate = multiplier(c, w, known, pe.sociability, pp.spam_rate)
     count = rng.poisson(rate)
     spam, posters, level, chance = _posters(count, m.spammer, m.person, c.expertise, float(pp.valuable_base),
                                             float(pp.valuable_expertise))
@@ -244,11 +249,13 @@ def post(c: Community, w: World, fx: Effects, rng: np.random.Generator, day: int
     if rituals:
         ritual = rng.poisson(fx.ritual_posts[m.person] * np.where(m.muted, pp.muted_factor, 1.0))  # muted members post fewer too
         ritual[m.spammer] = 0
-    operator = np.full(n, fx.get("operator_posts"), float)
-    chat, valuable, group_chat, group_valuable, group_ritual, group_fresh, group_level, group_spread, group_spam = _post_totals(
-        count, valuable_posted, posters, level, spam, ritual, m.group, m.novelty, n, operator)
-    kept = rng.binomial(group_spam, 1 - np.full(n, fx.get("spam_removal"), float))
+    operator = fx.groups("operator_posts", n)
+    chat, valuable, totals, group_spam = _post_totals(count, valuable_posted, posters, level, spam, ritual, m.group,
+                                                      m.novelty, n, operator)
+    group_chat, group_valuable, group_ritual, group_fresh, group_level, group_spread = totals
     spam_posted = int(group_spam.sum())
+    # (speed: without ads there is nothing to draw: binomial(0, p) is 0 and takes no random number)
+    kept = rng.binomial(group_spam, 1 - fx.get("spam_removal")) if spam_posted else group_spam
     return Posts(
         chat=chat,
         valuable=valuable,
@@ -271,19 +278,24 @@ def post(c: Community, w: World, fx: Effects, rng: np.random.Generator, day: int
 @jit
 def _attention(person, group, chat, valuable, spam, ritual, muted, group_chat, group_valuable, group_operator,
                group_spam, rituals, group_ritual, group_level, group_spread, expertise, interest, outside_load,
-               attention, n_people, muted_read_share, level_mismatch, value_half, chat_half, replies_per_message):
+               attention, muted_read_share, level_mismatch, value_half, chat_half, replies_per_message, learning, capacity):
     """What each row hears and reads against its person's attention, in `read`'s arithmetic order.
 
-    Returns what the row read, its load, its person's overload and whole load, and the
-    arguments of the expm1 that saturate value, chat and the chance of a reply."""
+    Returns, as rows of one array, what the row read (valuable, talk), its load, its person's
+    overload, the ads it read and its person's whole load; and, in another (one expm1 call for
+    read and learn), the arguments of the expm1s that saturate value, chat and the chance of a
+    reply (3 rows of `rows`), then learn's: -learning x the valuable posts each person present
+    read (one entry per person), then -talk / capacity per row (novelty renewed)."""
     rows, n = len(person), len(group_chat)
     posted_spam, talk = np.zeros(n), np.empty(n)
     for i in range(rows):
         posted_spam[group[i]] += spam[i]
     for k in range(n):
         talk[k] = group_chat[k] + group_valuable[k] - group_operator[k]  # members' conversation
+    read = np.empty((6, rows))
+    v_read, talk_read, load, overload, s_read, phone = read[0], read[1], read[2], read[3], read[4], read[5]
     v_members, c_other, s_other = np.empty(rows), np.empty(rows), np.empty(rows)
-    seen, heard, load = np.empty(rows), np.empty(rows), np.empty(rows)
+    seen, heard = np.empty(rows), np.empty(rows)
     for i in range(rows):
         k = group[i]
         v_operator = group_operator[k]
@@ -295,18 +307,23 @@ def _attention(person, group, chat, valuable, spam, ritual, muted, group_chat, g
         heard[i] = v_members[i] + v_operator + c_other[i]  # conversation and content (what novelty is renewed by)
         others = heard[i] + (group_ritual[k] - ritual[i]) if rituals else heard[i]  # + others' ritual messages
         load[i] = (others + s_other[i]) * seen[i]
-    # a person's load over all their groups, as np.bincount sums it (in row order); only their entries are touched
-    person_load = np.empty(n_people)
-    for i in range(rows):
-        person_load[person[i]] = 0.0
-    for i in range(rows):
-        person_load[person[i]] += load[i]
-    v_read, talk_read, s_read = np.empty(rows), np.empty(rows), np.empty(rows)
-    overload, phone = np.empty(rows), np.empty(rows)
-    value_arg, chat_arg, reply_arg = np.empty(rows), np.empty(rows), np.empty(rows)
+    # a person's load over all their groups, summed in row order as np.bincount does: rows sort by
+    # person, so a person's rows are consecutive (no array over everyone)
+    person_load = np.empty(rows)  # per row: its person's
+    start = present = 0
+    for i in range(1, rows + 1):
+        if i == rows or person[i] != person[i - 1]:
+            present += 1
+            total = 0.0
+            for j in range(start, i):
+                total += load[j]
+            person_load[start:i] = total
+            start = i
+    x = np.empty(4 * rows + present)
+    arg = x[: 3 * rows].reshape((3, rows))  # value, chat, reply
     for i in range(rows):
         q, k = person[i], group[i]
-        phone[i] = person_load[q] + outside_load[q]  # the day's whole load, on the whole phone
+        phone[i] = person_load[i] + outside_load[q]  # the day's whole load, on the whole phone
         ratio = phone[i] / attention[q]  # > 1: more than they can take
         r = ratio if ratio >= 1e-12 or np.isnan(ratio) else 1e-12  # np.maximum(ratio, 1e-12)
         share = 1.0 / r
@@ -320,28 +337,42 @@ def _attention(person, group, chat, valuable, spam, ritual, muted, group_chat, g
         talk_read[i] = heard[i] * share
         over = ratio - 1.0
         overload[i] = over if over >= 0.0 or np.isnan(over) else 0.0  # np.maximum(ratio - 1, 0)
-        value_arg[i] = -(v_read[i] * interest[q]) / value_half
-        chat_arg[i] = -c_read / chat_half
+        arg[0, i] = -(v_read[i] * interest[q]) / value_half
+        arg[1, i] = -c_read / chat_half
         own = chat[i] + valuable[i]
-        reply_arg[i] = -replies_per_message * ((talk[k] - own) / talk[k] if talk[k] > 0 else 0.0)
-    return v_read, talk_read, load, overload, s_read, phone, value_arg, chat_arg, reply_arg
+        arg[2, i] = -replies_per_message * ((talk[k] - own) / talk[k] if talk[k] > 0 else 0.0)
+    lessons = x[3 * rows:]  # per person in row order, summed as np.bincount does; then per row
+    j = -1
+    for i in range(rows):
+        if i == 0 or person[i] != person[i - 1]:
+            j += 1
+            lessons[j] = 0.0
+        lessons[j] += v_read[i]
+    for j in range(present):
+        lessons[j] = -learning * lessons[j]
+    for i in range(rows):
+        lessons[present + i] = -talk_read[i] / capacity
+    return read, x
 
 
 @jit
-def _utility(value_sat, chat_sat, reply_sat, known, s_read, overload, load, phone, chat, valuable, person, group,
+def _utility(expm1, read, known, chat, valuable, person, group,
              newcomers, joined, day, newcomer_reply, rewards, reward, draw, value_weight, chat_weight, spam_weight,
              overload_weight, reply_reward):
     """Each row's utility, summed term by term in `read`'s order, and whether its posts got a reply
-    (`draw`: a uniform per row). The *_sat arguments are expm1(...), as saturate = -expm1."""
+    (`draw`: a uniform per row). `read`: _attention's rows; `expm1`: of its exponents, the value,
+    chat and reply ones first (a saturating term is -expm1)."""
     rows = len(known)
+    sat = expm1[: 3 * rows].reshape((3, rows))
+    load, overload, s_read, phone = read[2], read[3], read[4], read[5]
     utility, replied = np.empty(rows), np.empty(rows, np.bool_)
     for i in range(rows):
-        u = value_weight * -value_sat[i]
-        u += chat_weight * (0.3 + 0.7 * known[i]) * -chat_sat[i]
+        u = value_weight * -sat[0, i]
+        u += chat_weight * (0.3 + 0.7 * known[i]) * -sat[1, i]
         u -= spam_weight * s_read[i]
         if overload[i] != 0:  # only the overloaded pay for it
             u -= overload_weight * overload[i] * (load[i] / phone[i] if load[i] > 0 else 0.0)
-        p_reply = -reply_sat[i]
+        p_reply = -sat[2, i]
         if newcomers and joined[person[i]] > day - 7:
             p = p_reply + newcomer_reply[group[i]]
             p_reply = 1.0 if 1.0 <= p else p  # np.minimum(1.0, p)
@@ -370,51 +401,30 @@ def read(c: Community, w: World, fx: Effects, posts: Posts, rng: np.random.Gener
     """
     m, r, pe = c.members, w.reading, c.people
     rituals = fx.touched("ritual_posts")
-    v_read, talk, load, overload, s_read, phone, value_arg, chat_arg, reply_arg = _attention(
+    read, x = _attention(
         m.person, m.group, posts.chat, posts.valuable, posts.spam, posts.ritual, m.muted, posts.group_chat,
         posts.group_valuable, posts.group_operator, posts.group_spam, rituals,
         posts.group_ritual if rituals else _ABSENT, posts.group_level, posts.group_spread, c.expertise, pe.interest,
-        pe.outside_load, pe.attention, pe.size, float(r.muted_read_share), float(r.level_mismatch),
-        float(r.value_half), float(r.chat_half), float(r.replies_per_message))
+        pe.outside_load, pe.attention, float(r.muted_read_share), float(r.level_mismatch),
+        float(r.value_half), float(r.chat_half), float(r.replies_per_message), float(r.learning),
+        float(w.novelty.capacity))
+    expm1 = np.expm1(x)
     newcomers, rewards = fx.touched("newcomer_reply"), fx.touched("person_utility")
     reward = fx.person_utility[m.person] if rewards else 0.0  # (a scalar when no lever gives rewards)
     utility, replied = _utility(
-        np.expm1(value_arg), np.expm1(chat_arg), np.expm1(reply_arg), posts.known, s_read, overload, load, phone,
-        posts.chat, posts.valuable, m.person, m.group, newcomers, c.joined, day,
+        expm1, read, posts.known, posts.chat, posts.valuable, m.person, m.group, newcomers, c.joined, day,
         fx.newcomer_reply if newcomers else _ABSENT, rewards, reward if rewards else _ABSENT,
         rng.random(len(m)),  # (drawn by NumPy: a Generator costs a kernel ~10 us to take, these uniforms 3 us)
         float(r.value_weight), float(r.chat_weight), float(r.spam_weight), float(r.overload_weight),
         float(r.reply_reward))
-    return Reading(valuable=v_read, talk=talk, load=load, overload=overload, utility=utility, reward=reward, replied=replied)
-
-
-@jit
-def _learning_exponents(person, valuable, talk, learning, capacity):
-    """The arguments of learn's two expm1s, in one array: first -learning x the valuable posts each
-    member present read (one entry per person, in row order: rows are sorted by person, and summed
-    in row order as np.bincount does), then -talk / capacity per row (novelty renewed)."""
-    n = len(person)
-    k = 0  # persons present
-    for i in range(n):
-        k += i == 0 or person[i] != person[i - 1]
-    x = np.empty(k + n)
-    j = -1
-    for i in range(n):
-        if i == 0 or person[i] != person[i - 1]:
-            j += 1
-            x[j] = 0.0
-        x[j] += valuable[i]
-    for j in range(k):
-        x[j] = -learning * x[j]
-    for i in range(n):
-        x[k + i] = -talk[i] / capacity
-    return x
+    return Reading(valuable=read[0], talk=read[1], load=read[2], overload=read[3], utility=utility, reward=reward,
+                   replied=replied, lessons=expm1[3 * len(m):])
 
 
 @jit
 def _learn(expm1, expertise, person, group, chat, valuable, replied, ties, sizes, acquaint, novelty,
            group_chat, group_valuable, group_fresh, group_operator, per_reply, forget, transfer, content):
-    """learn's updates of expertise, acquaintance and novelty, given expm1 of _learning_exponents.
+    """learn's updates of expertise, acquaintance and novelty, given expm1 of its exponents (_attention's).
     Expertise only of people with a row: no one else read anything (their update would add 0.0,
     which changes no bit)."""
     n, n_groups = len(person), len(group_chat)
@@ -457,10 +467,8 @@ def learn(c: Community, w: World, posts: Posts, reading: Reading, sizes: np.ndar
     Expertise: each valuable message read closes a share `learning` of what is left to learn.
     """
     nv, fam, m = w.novelty, w.familiarity, c.members
-    expm1 = np.expm1(_learning_exponents(m.person, reading.valuable, reading.talk, float(w.reading.learning), float(nv.capacity)))
-    operator = np.array(posts.group_operator)  # a plain array (post may give a broadcast view): one kernel signature
-    _learn(expm1, c.expertise, m.person, m.group, posts.chat, posts.valuable, reading.replied, m.ties, sizes, m.acquaint,
-           m.novelty, posts.group_chat, posts.group_valuable, posts.group_fresh, operator,
+    _learn(reading.lessons, c.expertise, m.person, m.group, posts.chat, posts.valuable, reading.replied, m.ties, sizes, m.acquaint,
+           m.novelty, posts.group_chat, posts.group_valuable, posts.group_fresh, posts.group_operator,
            float(fam.per_reply), float(fam.forget), float(nv.transfer), float(nv.content))
 
 
@@ -623,11 +631,20 @@ def _first_exposures(order, friend, item, rows, person, group, key):
         pair[j] = friend[order[j]] * key + group[rows[item[order[j]]]]
     first = np.zeros(k, np.bool_)
     by_pair = np.argsort(pair, kind="mergesort")  # stable: the first of equal pairs comes first
+    n = 0
     for j in range(k):
         first[by_pair[j]] = j == 0 or pair[by_pair[j]] != pair[by_pair[j - 1]]
-    kept = order[first]
-    out_item = item[kept]
-    return friend[kept], group[rows[out_item]], person[rows[out_item]], out_item
+        n += first[by_pair[j]]
+    out_friend, out_group, out_person, out_item = (np.empty(n, friend.dtype), np.empty(n, group.dtype),
+                                                   np.empty(n, person.dtype), np.empty(n, item.dtype))
+    n = 0
+    for j in range(k):
+        if first[j]:
+            e = order[j]
+            out_friend[n], out_item[n] = friend[e], item[e]
+            out_group[n], out_person[n] = group[rows[item[e]]], person[rows[item[e]]]
+            n += 1
+    return out_friend, out_group, out_person, out_item
 
 
 _NO_BOOST = np.zeros(0)  # forward's boost when no lever touched it
@@ -703,25 +720,24 @@ def _at_most(x, cap):
 
 
 @jit
-def _invite(friend, group, inviter, item, k, saturated, draw, interest, join_max, connect_bonus, gift, homophily,
-            indptr, indices, n_groups):
-    """Who of the exposed joins, one invitation per person (the first that took), and the
-    exposures and joins by friends inside. The chance rises with tie density in [0, 1], so
-    density is counted only for draws between the chances at 0 and at 1."""
+def _invite(friend, group, inviter, item, k, expm1_k, draw, interest, join_max, connect_bonus, gift, homophily,
+            indptr, indices, n_groups, exposed_by_k, joined_by_k):
+    """Who of the exposed joins, one invitation per person (the first that took); the exposures
+    and joins are added by friends inside into exposed_by_k and joined_by_k. The chance saturates in friends inside (1 - exp:
+    `expm1_k` is expm1(-k / join_k_scale)) and rises with tie density in [0, 1], so density
+    is counted only for draws between the chances at 0 and at 1."""
     n = len(friend)
     joins = np.zeros(n, np.bool_)
     mark = np.zeros(len(n_groups), np.bool_)
     for i in range(n):
         fit = _at_most(2.0 * interest[friend[i]], 2.0) + gift
         alike = 1 + homophily * (1 - 2 * abs(interest[friend[i]] - interest[inviter[i]]))
-        base = join_max * saturated[i]
+        base = join_max * -expm1_k[i]
         if draw[i] < _at_most(base * (1 + connect_bonus * 0.0) * fit * alike, 1.0):
             joins[i] = True
         elif draw[i] < _at_most(base * (1 + connect_bonus * 1.0) * fit * alike, 1.0):
             density = _density(_links(indptr, indices, n_groups, friend[i], mark), k[i])
             joins[i] = draw[i] < _at_most(base * (1 + connect_bonus * density) * fit * alike, 1.0)
-    exposed_by_k = np.zeros(K_MAX + 1, np.int64)
-    joined_by_k = np.zeros(K_MAX + 1, np.int64)
     pick = np.empty(n, np.int64)
     count = 0
     for i in range(n):
@@ -734,10 +750,11 @@ def _invite(friend, group, inviter, item, k, saturated, draw, interest, join_max
                 pick[count] = i
                 count += 1
     pick = pick[:count]
-    return friend[pick], group[pick], inviter[pick], exposed_by_k, joined_by_k, item[pick]
+    return friend[pick], group[pick], inviter[pick], item[pick]
 
 
-def invite(c: Community, w: World, fx: Effects, exposures, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
+def invite(c: Community, w: World, fx: Effects, exposures, rng: np.random.Generator, exposed_by_k: np.ndarray,
+           joined_by_k: np.ndarray) -> tuple[np.ndarray, ...]:
     """Exposed friends join with a chance that rises with their friends in the community, with diminishing returns.
 
     Friends count wherever they are in the community (Backstrom et al.: friends in the
@@ -746,17 +763,17 @@ def invite(c: Community, w: World, fx: Effects, exposures, rng: np.random.Genera
     interest) is likelier taken up, so members — KOLs, who forward most, above all — draw
     members like themselves. One invitation per person per day, whichever group reached
     them first.
-    Returns (joining people, their group, their inviter, exposures by k, joins by k, and the
-    entry of exposures[3] of each join: the forward that brought it).
+    Returns (joining people, their group, their inviter, and the entry of exposures[3] of each
+    join: the forward that brought it); adds the day's exposures and joins by friends inside k
+    (the last bin: K_MAX or more) into `exposed_by_k` and `joined_by_k`.
     """
     friend, group, inviter, item = exposures[:4]
     sp, adj = w.spreading, c.network
     k = c.friends_inside[friend]
-    saturated = saturate(k, sp.join_k_scale)
     draw = rng.random(len(friend))
-    return _invite(friend, group, inviter, item, k, saturated, draw, c.people.interest, float(sp.join_max),
+    return _invite(friend, group, inviter, item, k, np.expm1(k / -sp.join_k_scale), draw, c.people.interest, float(sp.join_max),
                    float(sp.connect_bonus), float(sp.gift_fit * fx.join_gift), float(sp.homophily),
-                   adj.indptr, adj.indices, c.n_groups)
+                   adj.indptr, adj.indices, c.n_groups, exposed_by_k, joined_by_k)
 
 
 def follow(c: Community, w: World, rows: np.ndarray, to: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -808,6 +825,8 @@ def _deserted(group, spammer, closed, never):
 def close_deserted(c: Community, day: int) -> np.ndarray:
     """A group whose members all post ads has no readers left: it closes. Returns who thereby left the community."""
     deserted = _deserted(c.members.group, c.members.spammer, c.groups.view("closed"), NEVER)
+    if not len(deserted):
+        return deserted
     gone = [c.dissolve(int(g), day) for g in deserted]
     return np.concatenate(gone) if gone else np.zeros(0, np.int64)
 

@@ -32,15 +32,17 @@ PERSON = {
 }
 
 
+_NEUTRAL: dict[str, np.ndarray] = {}  # group handle -> its neutral value over as many groups as asked so far (never written)
+
+
 class Effects:
     """Neutral arrays allocated on first use; costs are booked per lever."""
 
     def __init__(self, n_groups: int, n_people: int):
-        self.n_groups, self.n_people = n_groups, n_people
-        self._arrays: dict[str, np.ndarray] = {}
-        self.join_gift = 0.0  # currency an invited friend receives on joining (a referral gift)
-        self.money: dict[str, float] = defaultdict(float)
-        self.hours: dict[str, float] = defaultdict(float)
+        # (speed: a fresh Effects every day; set past __setattr__, whose check only handle names need)
+        vars(self).update(n_groups=n_groups, n_people=n_people, _arrays={},
+                          join_gift=0.0,  # currency an invited friend receives on joining (a referral gift)
+                          money=defaultdict(float), hours=defaultdict(float))  # lever -> money, hours booked today
 
     def __getattr__(self, name: str) -> np.ndarray:
         if name.startswith("_"):
@@ -69,13 +71,6 @@ class Effects:
                 return f"fx.{book} (fx.pay)"
         return None if np.isfinite(self.join_gift) else "fx.join_gift"
 
-    def fit(self, n_groups: int) -> None:
-        """Groups opened during the day get neutral handles."""
-        for name, a in self._arrays.items():
-            if name in GROUP and len(a) < n_groups:
-                self._arrays[name] = np.concatenate([a, np.full(n_groups - len(a), GROUP[name])])
-        self.n_groups = max(self.n_groups, n_groups)
-
     def touched(self, name: str) -> bool:
         return name in self._arrays
 
@@ -84,10 +79,16 @@ class Effects:
         return self._arrays.get(name, GROUP.get(name, PERSON.get(name)))
 
     def groups(self, name: str, n: int) -> np.ndarray:
-        """A group handle as an array over n groups: the lever's, or its neutral value repeated
-        (the compiled rules take arrays: one signature either way, the same arithmetic)."""
+        """A group handle as an array over n groups, to read: the lever's, or its neutral value repeated
+        (the compiled rules take arrays: one signature either way, the same arithmetic). The neutral
+        arrays are made once and shared by every day (speed: a np.full each costs more than the rule's arithmetic)."""
         a = self._arrays.get(name)
-        return np.full(n, GROUP[name], float) if a is None else a
+        if a is not None:
+            return a
+        a = _NEUTRAL.get(name)
+        if a is None or len(a) < n:
+            a = _NEUTRAL[name] = np.full(max(n, 16, 2 * len(a) if a is not None else 0), GROUP[name], float)
+        return a[:n]
 
     def at(self, name: str, index: np.ndarray) -> np.ndarray | float:
         """The handle's values at `index` (group or person ids), or its neutral scalar."""

@@ -57,7 +57,7 @@ def test_posts_are_numpy_poisson_draws_of_the_posting_rates():
     c = model.community
     sizes = c.group_sizes()
     fx = Effects(c.groups.n, c.people.size)
-    rate = rules.multiplier(c, world, rules.familiarity(c, sizes), c.people.sociability[c.members.person])
+    rate = rules.multiplier(c, world, rules.familiarity(c, sizes), c.people.sociability)
     rate[c.members.spammer] = world.posting.spam_rate
     assert np.count_nonzero(rate >= 10) > 2000  # NumPy's other Poisson algorithm is in play
     posts = rules.post(c, world, fx, np.random.default_rng(9), 0, sizes)
