@@ -125,10 +125,10 @@ def execute(job: Job) -> RunResult:
     model = CommunityModel(scenario.world, levers, seed=job.seed).run(scenario.days)
     tag = {"arm": job.arm, "rep": job.rep} if job.point is None else {"point": job.point, "arm": job.arm, "rep": job.rep}
     k = np.arange(len(model.exposed_by_k))
-    made = {"daily": _daily_table(model), "group_days": _group_table(model), "invitations": model.community.invitations(),
+    made = {"daily": _daily_table(model), "group_days": _group_table(model), "invitations": _by_day(model.community.invitations()),
             "joining": {"friends_inside": k, "exposed": model.exposed_by_k, "joined": model.joined_by_k},
             "people": _people_table(model), "groups": _groups_once(model), "memberships": _memberships_table(model),
-            "forwards": _forwards_table(model)}
+            "forwards": _by_day(_forwards_table(model))}
     records = {name: tables.table(columns, tag) for name, columns in made.items()}
     kpis = measure(model)
     kpis.update(dict(job.drawn))  # the world this replication drew, in columns named by parameter path
@@ -153,6 +153,13 @@ def release(model: CommunityModel) -> None:
     """
     model.remove_all_agents()
     vars(model).clear()
+
+
+def _by_day(columns: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """A log's rows in (day, group) order, stably: the order its combined table has (logs are kept by
+    day, but a day's rows by whatever came first)."""
+    order = np.lexsort((columns["group"], columns["day"]))
+    return {k: v[order] for k, v in columns.items()}
 
 
 def _daily_table(model: CommunityModel) -> dict[str, np.ndarray]:

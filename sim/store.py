@@ -29,7 +29,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from scipy import stats
 
@@ -293,10 +292,9 @@ def _read_many(paths: list[Path]) -> Iterator[pa.Table]:
 def _stream_concat(paths: list[Path], out: Path, batch_rows: int = 1_000_000) -> None:
     """Concatenate part files into one Parquet file in the given order, a batch at a time.
 
-    Each part with a `day` column is sorted by (day, group) where it has them (the others,
-    e.g. memberships by person, keep their order); with parts in (point, arm, rep) order that
-    is the order a global stable sort would give. Schemas are unified (a column
-    missing from a part is null there), so parts from different levers combine.
+    With parts in (point, arm, rep) order, and each part's rows by (day, group) where it has
+    them (sim/runner.py), that is the order a global stable sort would give. Schemas are
+    unified (a column missing from a part is null there), so parts from different levers combine.
     """
     shapes = [(p, *tables.schema(p)) for p in paths if p.exists()]
     parts = [p for p, _, rows in shapes if rows]
@@ -309,13 +307,12 @@ def _stream_concat(paths: list[Path], out: Path, batch_rows: int = 1_000_000) ->
     rows = 0
     with pq.ParquetWriter(tmp, schema) as writer:
         for t in _read_many(parts):
-            sort = [(c, "ascending") for c in ("day", "group") if c in t.column_names] if "day" in t.column_names else []
-            if sort:
-                t = t.take(pc.sort_indices(t, sort_keys=sort))  # stable in Arrow
-            for field in schema:
-                if field.name not in t.column_names:
-                    t = t.append_column(field.name, pa.nulls(len(t), field.type))
-            pending.append(t.select(schema.names).cast(schema))
+            if not t.schema.equals(schema):
+                for field in schema:
+                    if field.name not in t.column_names:
+                        t = t.append_column(field.name, pa.nulls(len(t), field.type))
+                t = t.select(schema.names).cast(schema)
+            pending.append(t)
             rows += len(t)
             if rows >= batch_rows:
                 writer.write_table(pa.concat_tables(pending))

@@ -6,6 +6,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from sim import tables
+from sim.runner import _by_day
 from sim.store import _stream_concat
 
 NAMES = ("stayed", "unhappy", "closed")
@@ -39,14 +40,14 @@ def test_a_table_reads_back_as_the_frame_it_stands_for(tmp_path):
         assert str(back["left"].dtype) == "Int32" and back["why"].dtype == "category"
 
 
-def test_combined_parts_read_back_as_the_frames_concatenated_and_sorted_by_day(tmp_path):
+def test_combined_parts_read_back_as_the_frames_concatenated_in_order(tmp_path):
     cols = list(parts(4))
     paths = []
     for i, c in enumerate(cols):
         paths.append(tmp_path / f"{i}.arrow")
         tables.write(table_of(*c), paths[-1])
     _stream_concat(paths, tmp_path / "all.parquet")
-    want = pd.concat([frame_of(*c).sort_values("day", kind="stable") for c in cols], ignore_index=True)
+    want = pd.concat([frame_of(*c) for c in cols], ignore_index=True)
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "all.parquet"), want, check_exact=True,
                                   check_categorical=False)  # concat of categoricals: same categories, same values
     assert pq.read_metadata(tmp_path / "all.parquet").num_rows == sum(len(c[0]) for c in cols)
@@ -60,5 +61,12 @@ def test_a_part_without_rows_or_a_column_combines_as_nulls(tmp_path):
         tables.write(t, tmp_path / f"{i}.arrow")
     _stream_concat([tmp_path / f"{i}.arrow" for i in range(3)], tmp_path / "all.parquet")
     back = pd.read_parquet(tmp_path / "all.parquet")
-    assert back["day"].tolist() == [1, 2, 0] and back["rep"].tolist() == [0, 0, 2]
-    assert back["extra"].tolist()[:2] == [6.0, 5.0] and np.isnan(back["extra"].iloc[2])
+    assert back["day"].tolist() == [2, 1, 0] and back["rep"].tolist() == [0, 0, 2]
+    assert back["extra"].tolist()[:2] == [5.0, 6.0] and np.isnan(back["extra"].iloc[2])
+
+
+def test_a_runs_logs_are_stored_by_day_and_group_as_a_stable_sort_gives():
+    day, group = np.array([1, 0, 1, 0, 1]), np.array([2, 5, 1, 5, 2])
+    log = _by_day({"day": day, "group": group, "row": np.arange(5)})
+    want = pd.DataFrame({"day": day, "group": group, "row": np.arange(5)}).sort_values(["day", "group"], kind="stable")
+    assert log["row"].tolist() == want["row"].tolist() == [1, 3, 2, 0, 4]
