@@ -15,6 +15,7 @@ from agents.community import UNHAPPY, Community
 from agents.world import World
 from sim.api import run_scenario
 from sim.model import CommunityModel
+from sim import tables
 from sim.runner import _memberships_table
 from sim.store import TABLES
 
@@ -184,7 +185,7 @@ def test_active_days_count_the_days_with_posts():
         for k in keys:
             per_key[k] = per_key.get(k, 0) + 1
     assert per_person.sum() > 0 and (c.active_days == per_person).all()
-    m = _memberships_table(model)
+    m = tables.table(_memberships_table(model)).to_pandas()
     got = m.groupby(["person", "group"])["days_active"].sum()
     got = got[got > 0]
     assert got.to_dict() == per_key
@@ -204,7 +205,7 @@ def test_ended_memberships_match_the_leaves(monkeypatch):
     w = World.model_validate({"population": {"size": 2000}, "groups": {"initial": 2, "initial_members": 80, "cap": 100},
                               "arrivals": {"per_day": 10}})
     model = CommunityModel(w, seed=4).run(40)
-    m = _memberships_table(model)
+    m = tables.table(_memberships_table(model)).to_pandas()
     assert sum(ended) > 0 and m["left"].notna().sum() == sum(ended)  # no moves here: every end is a leave
     assert (model.community.groups.view("size") == model.community.group_sizes()).all()
 
