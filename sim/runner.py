@@ -235,10 +235,14 @@ def _forwards_table(model: CommunityModel) -> dict[str, np.ndarray]:
 
 
 def _group_table(model: CommunityModel) -> dict[str, np.ndarray]:
-    """group_days.parquet: per day, each group with anyone in it that day (groups opened later are zero)."""
-    days = []
-    for day, rows in enumerate(model.group_daily):
-        live = np.flatnonzero(rows[0] + rows[5] + rows[6])
-        days.append(np.vstack([np.full(len(live), day), live, rows[:, live]]))
-    table = np.hstack(days).astype(np.int64) if days else np.zeros((2 + len(GROUP_COLUMNS), 0), np.int64)
-    return dict(zip(["day", "group", *GROUP_COLUMNS], table))
+    """group_days.parquet: per day, each group with anyone in it that day (a day's row holds the groups
+    opened by then), by day and group."""
+    days = model.group_daily
+    if not days:
+        return dict.fromkeys(["day", "group", *GROUP_COLUMNS], np.zeros(0, np.int64))
+    width = np.array([rows.shape[1] for rows in days])
+    rows = np.hstack(days)
+    day = np.repeat(np.arange(len(days)), width)
+    group = np.arange(rows.shape[1]) - np.repeat(np.cumsum(width) - width, width)
+    live = (rows[0] + rows[5] + rows[6]) != 0
+    return dict(zip(["day", "group", *GROUP_COLUMNS], np.vstack([day[live], group[live], rows[:, live]]).astype(np.int64)))
