@@ -140,12 +140,12 @@ def _fresh(key, new_key, order):
 def _splice(buf, n, values, order, placed):
     """In place: buf[:n] (room for len(placed) more) with values[order[j]] (or values[0] for all: one
     value broadcast) at row placed[j] (increasing) and the old rows, in order, between. Rows move
-    from the last down, so none is overwritten before it has moved."""
+    a block at a time (numba copies an overlapping source first), from the last block down, so
+    none is overwritten before it has moved."""
     src = n  # old rows [0, src) have not moved yet
     for j in range(len(placed) - 1, -1, -1):
         r = placed[j]
-        for i in range(src - 1, r - j - 1, -1):
-            buf[i + j + 1] = buf[i]
+        buf[r + 1:src + j + 1] = buf[r - j:src]
         buf[r] = values[0] if len(values) == 1 else values[order[j]]
         src = r - j
 
@@ -184,15 +184,10 @@ def _join_rows(columns, n, people, groups, day, first_id, newcomer):
 
 @jit
 def _close_up(buf, n, rows):
-    """In place: buf[:n] without `rows` (sorted, distinct), the rows after each moved up."""
-    dst = rows[0] if len(rows) else n
-    k = 0
-    for i in range(dst, n):
-        if k < len(rows) and rows[k] == i:
-            k += 1
-        else:
-            buf[dst] = buf[i]
-            dst += 1
+    """In place: buf[:n] without `rows` (sorted, distinct), the rows after each moved up a block at a time."""
+    for k in range(len(rows)):
+        end = rows[k + 1] if k + 1 < len(rows) else n
+        buf[rows[k] - k:end - k - 1] = buf[rows[k] + 1:end]
 
 
 @jit
