@@ -274,23 +274,25 @@ class Memberships:
 
     def _room(self, n: int) -> list[np.ndarray]:
         """Each column's buffer (COLUMNS, then the key), the column its first rows, with room for n rows:
-        the one the column is a view of, or a new one (for a column set from outside, or copied)."""
-        buffers = self.__dict__.setdefault("_buffers", {})
-        out = []
-        for name in (*self.COLUMNS, "key"):
-            a = getattr(self, name)
-            buf = buffers.get(name)
-            if buf is None or a.base is not buf or len(buf) < n:
-                buf = buffers[name] = np.empty(max(n, 2 * len(a), 16), a.dtype)
-                buf[: len(a)] = a
-            out.append(buf)
-        return out
+        the ones the columns are views of, or new ones for all (a column was set from outside, or
+        copied; or there is no room)."""
+        d = self.__dict__
+        buffers = d.get("_buffers", ())
+        columns = [d[name] for name in self.COLUMNS]
+        if len(buffers) and len(buffers[0]) >= n and all(a.base is buf for a, buf in zip(columns, buffers)):
+            return buffers
+        buffers = d["_buffers"] = []
+        for a in (*columns, self.key):
+            buf = np.empty(max(n, 2 * len(a), 16), a.dtype)
+            buf[: len(a)] = a
+            buffers.append(buf)
+        return buffers
 
     def _show(self, buffers: list[np.ndarray], n: int) -> None:
         """The columns: the first n rows of their buffers."""
-        for name, buf in zip(self.COLUMNS, buffers):
-            setattr(self, name, buf[:n])
-        self._keep_key(buffers[-1][:n])
+        views = [buf[:n] for buf in buffers]
+        self.__dict__.update(zip(self.COLUMNS, views))
+        self._keep_key(views[-1])
 
     def insert(self, rows: dict[str, np.ndarray]) -> np.ndarray:
         """Insert new rows (keys must be absent; a column's values one per row or one for all, in the
