@@ -171,14 +171,17 @@ def _join_rows(columns, n, people, groups, day, first_id, newcomer):
     increasing; their rows)."""
     person, group, joined, muted, spammer, satisfaction, ties, last_post, posts, novelty, expectation, acquaint, id, key = columns
     new_key = people * KEY + groups
-    fresh = _fresh(key[:n], new_key, np.argsort(new_key, kind="mergesort"))  # (a stable sort is unique)
-    people, groups, new_key = people[fresh], groups[fresh], new_key[fresh]
+    order = np.argsort(new_key, kind="mergesort")  # (a stable sort is unique: NumPy's answer)
+    fresh = _fresh(key[:n], new_key, order)
+    if len(fresh) < len(people):  # some already in that group, or twice in the call
+        people, groups, new_key = people[fresh], groups[fresh], new_key[fresh]
+        order = np.argsort(new_key, kind="mergesort")
     ids = np.arange(first_id, first_id + len(fresh)).astype(np.int32)
     rows = _insert(((person, people), (group, groups), (joined, np.full(1, day, np.int32)),
                     (muted, np.zeros(1, np.bool_)), (spammer, np.zeros(1, np.bool_)), (satisfaction, newcomer[:1]),
                     (ties, np.zeros(1, np.int32)), (last_post, np.full(1, NEVER, np.int32)), (posts, np.zeros(1, np.int32)),
                     (novelty, np.ones(1)), (expectation, newcomer[1:]), (acquaint, np.zeros(1)), (id, ids), (key, new_key)),
-                   key[:n], new_key, np.argsort(new_key, kind="mergesort"))
+                   key[:n], new_key, order)
     return fresh, rows
 
 
