@@ -152,7 +152,7 @@ def _splice(buf, n, values, order, placed):
 
 @jit
 def _insert(columns, key, new_key, order):
-    """Memberships.insert, every column in one call: `columns` holds (buffer, new rows' values) per
+    """Memberships.insert (and _join_rows), every column in one call: `columns` holds (buffer, new rows' values) per
     column, the sorted `key` the rows now; the new rows (absent `new_key`, stable `order`) go to their
     sorted place. Returns their rows, in input order."""
     placed = np.searchsorted(key, new_key[order]) + np.arange(len(order))
