@@ -23,6 +23,7 @@ from .network import from_edges, neighbours
 from .population import Population
 
 NEVER = -(10**6)  # "day" of something that never happened; far enough in the past
+KEY = np.int64(1 << 24)  # a membership's key: person * KEY + group (room for 16.7M groups)
 
 # how a person came in: the channel column of the invitations log, and memberships.parquet `how`
 INITIAL, OUTSIDE, INVITED, MOVED, CREATED, IMPORTED = 0, 1, 2, 3, 4, 5
@@ -139,19 +140,19 @@ def _fresh(key, new_key, order):
 def _splice(buf, n, values, order, placed):
     """In place: buf[:n] (room for len(placed) more) with values[order[j]] (or values[0] for all: one
     value broadcast) at row placed[j] (increasing) and the old rows, in order, between. Rows move
-    from the last down, so none is overwritten before it has moved."""
+    a block at a time (numba copies an overlapping source first), from the last block down, so
+    none is overwritten before it has moved."""
     src = n  # old rows [0, src) have not moved yet
     for j in range(len(placed) - 1, -1, -1):
         r = placed[j]
-        for i in range(src - 1, r - j - 1, -1):
-            buf[i + j + 1] = buf[i]
+        buf[r + 1:src + j + 1] = buf[r - j:src]
         buf[r] = values[0] if len(values) == 1 else values[order[j]]
         src = r - j
 
 
 @jit
 def _insert(columns, key, new_key, order):
-    """Memberships.insert, every column in one call: `columns` holds (buffer, new rows' values) per
+    """Memberships.insert (and _join_rows), every column in one call: `columns` holds (buffer, new rows' values) per
     column, the sorted `key` the rows now; the new rows (absent `new_key`, stable `order`) go to their
     sorted place. Returns their rows, in input order."""
     placed = np.searchsorted(key, new_key[order]) + np.arange(len(order))
@@ -163,16 +164,33 @@ def _insert(columns, key, new_key, order):
 
 
 @jit
+def _join_rows(columns, n, people, groups, day, first_id, newcomer):
+    """Memberships.join in one call: of each (people[i], groups[i]) not in buffers[:n] yet (`columns`:
+    the buffers, in COLUMNS order, then the key), the first goes in with a newcomer's state (`newcomer`:
+    satisfaction, expectation) and spell ids from first_id on. Returns (their positions in `people`,
+    increasing; their rows)."""
+    person, group, joined, muted, spammer, satisfaction, ties, last_post, posts, novelty, expectation, acquaint, id, key = columns
+    new_key = people * KEY + groups
+    order = np.argsort(new_key, kind="mergesort")  # (a stable sort is unique: NumPy's answer)
+    fresh = _fresh(key[:n], new_key, order)
+    if len(fresh) < len(people):  # some already in that group, or twice in the call
+        people, groups, new_key = people[fresh], groups[fresh], new_key[fresh]
+        order = np.argsort(new_key, kind="mergesort")
+    ids = np.arange(first_id, first_id + len(fresh)).astype(np.int32)
+    rows = _insert(((person, people), (group, groups), (joined, np.full(1, day, np.int32)),
+                    (muted, np.zeros(1, np.bool_)), (spammer, np.zeros(1, np.bool_)), (satisfaction, newcomer[:1]),
+                    (ties, np.zeros(1, np.int32)), (last_post, np.full(1, NEVER, np.int32)), (posts, np.zeros(1, np.int32)),
+                    (novelty, np.ones(1)), (expectation, newcomer[1:]), (acquaint, np.zeros(1)), (id, ids), (key, new_key)),
+                   key[:n], new_key, order)
+    return fresh, rows
+
+
+@jit
 def _close_up(buf, n, rows):
-    """In place: buf[:n] without `rows` (sorted, distinct), the rows after each moved up."""
-    dst = rows[0] if len(rows) else n
-    k = 0
-    for i in range(dst, n):
-        if k < len(rows) and rows[k] == i:
-            k += 1
-        else:
-            buf[dst] = buf[i]
-            dst += 1
+    """In place: buf[:n] without `rows` (sorted, distinct), the rows after each moved up a block at a time."""
+    for k in range(len(rows)):
+        end = rows[k + 1] if k + 1 < len(rows) else n
+        buf[rows[k] - k:end - k - 1] = buf[rows[k] + 1:end]
 
 
 @jit
@@ -190,7 +208,7 @@ class Memberships:
     insert and remove change it in place, so read m.<column> again after a join or leave rather than
     keeping an old one. A column set from outside, or copied, is copied into a new buffer at the next change."""
 
-    KEY = np.int64(1 << 24)  # room for 16.7M groups
+    KEY = KEY
     person: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     group: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     joined: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
@@ -259,39 +277,46 @@ class Memberships:
 
     def _room(self, n: int) -> list[np.ndarray]:
         """Each column's buffer (COLUMNS, then the key), the column its first rows, with room for n rows:
-        the one the column is a view of, or a new one (for a column set from outside, or copied)."""
-        buffers = self.__dict__.setdefault("_buffers", {})
-        out = []
-        for name in (*self.COLUMNS, "key"):
-            a = getattr(self, name)
-            buf = buffers.get(name)
-            if buf is None or a.base is not buf or len(buf) < n:
-                buf = buffers[name] = np.empty(max(n, 2 * len(a), 16), a.dtype)
-                buf[: len(a)] = a
-            out.append(buf)
-        return out
+        the ones the columns are views of, or new ones for all (a column was set from outside, or
+        copied; or there is no room)."""
+        d = self.__dict__
+        buffers = d.get("_buffers", ())
+        columns = [d[name] for name in self.COLUMNS]
+        if len(buffers) and len(buffers[0]) >= n and all(a.base is buf for a, buf in zip(columns, buffers)):
+            return buffers
+        buffers = d["_buffers"] = []
+        for a in (*columns, self.key):
+            buf = np.empty(max(n, 2 * len(a), 16), a.dtype)
+            buf[: len(a)] = a
+            buffers.append(buf)
+        return buffers
 
     def _show(self, buffers: list[np.ndarray], n: int) -> None:
         """The columns: the first n rows of their buffers."""
-        for name, buf in zip(self.COLUMNS, buffers):
-            setattr(self, name, buf[:n])
-        self._keep_key(buffers[-1][:n])
+        views = [buf[:n] for buf in buffers]
+        self.__dict__.update(zip(self.COLUMNS, views))
+        self._keep_key(views[-1])
 
-    def insert(self, rows: dict[str, np.ndarray], new_key: np.ndarray | None = None,
-               order: np.ndarray | None = None) -> np.ndarray:
+    def insert(self, rows: dict[str, np.ndarray]) -> np.ndarray:
         """Insert new rows (keys must be absent; a column's values one per row or one for all, in the
-        column's dtype); return their rows after insertion. `new_key`, `order`: their keys and
-        np.argsort(new_key, kind="stable"), if the caller has them."""
-        if new_key is None:
-            new_key = rows["person"] * self.KEY + rows["group"]
-            order = np.argsort(new_key, kind="stable")
+        column's dtype); return their rows after insertion."""
+        new_key = rows["person"] * self.KEY + rows["group"]
         n = len(self) + len(new_key)
         buffers = self._room(n)
         values = [rows[name] for name in self.COLUMNS]
         values.append(new_key)
-        at = _insert(tuple(zip(buffers, values)), self.key, new_key, order)
+        at = _insert(tuple(zip(buffers, values)), self.key, new_key, np.argsort(new_key, kind="stable"))
         self._show(buffers, n)
         return at
+
+    def join(self, people: np.ndarray, groups: np.ndarray, day: int, first_id: int,
+             newcomer: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Insert a join's rows (Community.join): _join_rows, whose answer this returns."""
+        n = len(self)
+        buffers = self._room(n + len(people))
+        fresh, rows = _join_rows(tuple(buffers), n, people, groups, day, first_id, newcomer)
+        self._show(buffers, n + len(fresh))
+        return fresh, rows
 
     def remove(self, rows: np.ndarray) -> None:
         """Remove `rows` (sorted, distinct)."""
@@ -323,12 +348,6 @@ class Spells:
         self.how[a:b] = how
         self.n = b
         return np.arange(a, b, dtype=np.int32)
-
-
-# a joiner's state in a new group, one value for all joiners (Memberships.insert broadcasts it; read only)
-_NEW_MEMBER = {"muted": np.zeros(1, bool), "spammer": np.zeros(1, bool), "ties": np.zeros(1, np.int32),
-               "last_post": np.full(1, NEVER, np.int32), "posts": np.zeros(1, np.int32), "novelty": np.ones(1),
-               "acquaint": np.zeros(1)}
 
 
 @jit
@@ -509,23 +528,45 @@ def _count_ties(key, person, group, ties, rows, sign, KEY, indptr, indices):
 
 
 @jit
-def _joined(people, groups, inviter, rows, day, size, peak, joined, depth, root, n_groups, left, friends_inside,
-            key, person, group, ties, KEY, indptr, indices):
+def _joined(people, groups, inviter, item, rows, day, channel, size, peak, joined, depth, root, n_groups, left,
+            friends_inside, key, person, group, ties, indptr, indices):
     """Community.join once the rows are in, in one call: group sizes, the joiners' person columns
-    (_arrive, whose answer this returns) and their ties (_count_ties)."""
+    (_arrive) and their ties (_count_ties). `inviter`, `item`: empty for none (-1 each).
+    Returns (the invitation log's entry, how many came into the community)."""
+    n = len(people)
+    inviter = inviter if len(inviter) else np.full(n, -1, np.int64)
+    item = item if len(item) else np.full(n, -1, np.int64)
     _resize(size, peak, groups, 1)
-    arrived = _arrive(people, inviter, day, joined, depth, root, n_groups, left, friends_inside, indptr, indices)
+    generation, now, came = _arrive(people, inviter, day, joined, depth, root, n_groups, left, friends_inside, indptr, indices)
     _count_ties(key, person, group, ties, rows, 1, KEY, indptr, indices)
-    return arrived
+    return (np.full(n, day, np.int32), inviter, people, groups, now, np.full(n, channel, np.int8), item, generation), came
 
 
 @jit
-def _left(rows, day, size, peak, n_groups, left, friends_inside, key, person, group, ties, KEY, indptr, indices):
-    """Community.leave before the rows go, in one call: group sizes, ties (_count_ties) and the leavers'
-    person columns (_depart: returns who left the community)."""
+def _ended(rows, day, why, person, group, id, posts, last_post):
+    """Records of the memberships `rows` ending (Community.ended's columns, in ENDED order)."""
+    return person[rows], group[rows], id[rows], np.full(len(rows), day, np.int32), why, posts[rows], last_post[rows]
+
+
+@jit
+def _left(rows, why, day, size, peak, n_groups, left, friends_inside, key, person, group, ties, id, posts, last_post,
+          indptr, indices):
+    """Community.leave before the rows go, in one call: `rows` distinct and sorted, with their `why`
+    (one for all, or per row), their records (_ended), group sizes, ties (_count_ties) and the leavers'
+    person columns (_depart). Returns (the rows, their records, who left the community)."""
+    rows, at = _first_each(rows, np.argsort(rows, kind="mergesort"))  # (a stable sort is unique)
+    why = why[at] if len(why) > 1 else np.full(len(rows), why[0], np.int8)
+    ended = _ended(rows, day, why, person, group, id, posts, last_post)
     _resize(size, peak, group[rows], -1)
     _count_ties(key, person, group, ties, rows, -1, KEY, indptr, indices)
-    return _depart(person[rows], day, n_groups, left, friends_inside, indptr, indices)
+    return rows, ended, _depart(person[rows], day, n_groups, left, friends_inside, indptr, indices)
+
+
+# Community.ended's columns, as _ended makes them
+ENDED = ("person", "group", "id", "left", "why_left", "messages", "last_post")
+
+
+_NONE = np.zeros(0, np.int64)  # Community.join's inviter or item, for none
 
 
 class Community:
@@ -534,8 +575,7 @@ class Community:
     def __init__(self, population: Population, network: sp.csr_array, norms: float, cap: int, overflow: str,
                  satisfaction: float = 0.0, expectation: float = 0.0):
         n = population.size
-        # a joiner's state in a new group (one value for all, as Memberships.insert broadcasts it)
-        self.newcomer = {"satisfaction": np.full(1, float(satisfaction)), "expectation": np.full(1, float(expectation))}
+        self.newcomer = np.array([satisfaction, expectation], float)  # a joiner's satisfaction and expectation in a new group
         self.people = population
         self.network = network
         self.groups = Groups(norms, cap)
@@ -614,48 +654,38 @@ class Community:
         """
         people = np.asarray(people, np.int64)
         groups = np.asarray(groups, np.int64)
-        m = self.members
-        key = people * Memberships.KEY + groups
-        order = np.argsort(key, kind="stable")
-        fresh = _fresh(m.key, key, order)
+        m, g, adj = self.members, self.groups, self.network
+        fresh, rows = m.join(people, groups, int(day), self.spells.n, self.newcomer)
         if len(fresh) < len(people):  # some already in that group, or twice in the call
             if not len(fresh):
-                return np.zeros(0, np.int64)
-            people, groups, key = people[fresh], groups[fresh], key[fresh]
-            order = np.argsort(key, kind="stable")
+                return rows
+            people, groups = people[fresh], groups[fresh]
             inviter = None if inviter is None else np.asarray(inviter)[fresh]
             item = None if item is None else np.asarray(item)[fresh]
-        n = len(people)
-        inviter = np.full(n, -1, np.int64) if inviter is None else np.asarray(inviter, np.int64)
-        item = np.full(n, -1, np.int64) if item is None else np.asarray(item, np.int64)
-        rows = m.insert({"person": people, "group": groups, "joined": np.full(1, day, np.int32), **_NEW_MEMBER,
-                         **self.newcomer, "id": self.spells.start(n, day, channel)}, key, order)
-        g, adj = self.groups, self.network
-        generation, depth, came_in = _joined(people, groups, inviter, rows, int(day), g.size, g.peak, self.joined, self.depth,
-                                             self.root, self.n_groups, self.left, self.friends_inside, m.key, m.person,
-                                             m.group, m.ties, int(Memberships.KEY), adj.indptr, adj.indices)
+        self.spells.start(len(fresh), day, channel)  # the ids m.join gave
+        entry, came_in = _joined(people, groups, _NONE if inviter is None else np.asarray(inviter, np.int64),
+                                 _NONE if item is None else np.asarray(item, np.int64), rows, int(day), int(channel),
+                                 g.size, g.peak, self.joined, self.depth, self.root, self.n_groups, self.left,
+                                 self.friends_inside, m.key, m.person, m.group, m.ties, adj.indptr, adj.indices)
         self.entered += came_in
-        self.log.append((np.full(n, day, np.int32), inviter, people, groups, depth, np.full(n, channel, np.int8), item, generation))
+        self.log.append(entry)
         return rows
 
     def _end(self, rows: np.ndarray, day: int, why: np.ndarray) -> None:
         """Log ended memberships (memberships.parquet rows with `left`)."""
         m = self.members
-        self.ended.append({"person": m.person[rows], "group": m.group[rows], "id": m.id[rows],  # (indexing copies)
-                           "left": np.full(len(rows), day, np.int32), "why_left": why,
-                           "messages": m.posts[rows], "last_post": m.last_post[rows]})
+        self.ended.append(dict(zip(ENDED, _ended(rows, int(day), why, m.person, m.group, m.id, m.posts, m.last_post))))
 
     def leave(self, rows: np.ndarray, day: int, why: int | np.ndarray = UNHAPPY) -> np.ndarray:
         """End memberships (`why`: a WHY_LEFT code, one or per row); return the people who thereby left the community."""
         rows = np.asarray(rows, np.int64)
         if not len(rows):
             return rows
-        rows, at = _first_each(rows, np.argsort(rows, kind="stable"))
-        why = np.asarray(why, np.int8)[at] if np.ndim(why) else np.full(len(rows), why, np.int8)
-        self._end(rows, day, why)
         m, g, adj = self.members, self.groups, self.network
-        gone = _left(rows, int(day), g.size, g.peak, self.n_groups, self.left, self.friends_inside, m.key, m.person, m.group,
-                     m.ties, int(Memberships.KEY), adj.indptr, adj.indices)
+        rows, ended, gone = _left(rows, np.asarray(why, np.int8).reshape(-1), int(day), g.size, g.peak, self.n_groups,
+                                  self.left, self.friends_inside, m.key, m.person, m.group, m.ties, m.id, m.posts,
+                                  m.last_post, adj.indptr, adj.indices)
+        self.ended.append(dict(zip(ENDED, ended)))
         m.remove(rows)
         return gone
 
