@@ -30,8 +30,10 @@ RULES = {behaviour: ("arrivals", "admit", "post", "read", "learn", "feel", "reac
          model.CommunityModel: ("step", "_measure", "_group_row")}
 
 
-def timed(owner, name: str, spent: dict[str, float]) -> None:
+def timed(owner, name: str, spent: dict[str, float], key: str | None = None) -> None:
+    """Wrap owner.name so that its wall time adds up in spent[key or name]."""
     f = getattr(owner, name)
+    key = key or name
 
     @functools.wraps(f)
     def wrapper(*args, **kwargs):
@@ -39,7 +41,7 @@ def timed(owner, name: str, spent: dict[str, float]) -> None:
         try:
             return f(*args, **kwargs)
         finally:
-            spent[name] = spent.get(name, 0.0) + time.perf_counter() - t
+            spent[key] = spent.get(key, 0.0) + time.perf_counter() - t
 
     setattr(owner, name, wrapper)
 

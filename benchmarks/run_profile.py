@@ -13,7 +13,6 @@ writing its part, combining the parts at the end, and the rest (scenario, jobs, 
 from __future__ import annotations
 
 import argparse
-import functools
 import sys
 import tempfile
 import time
@@ -25,23 +24,11 @@ sys.path.insert(0, str(ROOT))
 from sim import api, executors, runner, store  # noqa: E402
 from sim.model import CommunityModel  # noqa: E402
 
+from day_profile import timed  # noqa: E402  (benchmarks/, the script's own folder)
+
 STAGES = {"build": (CommunityModel, "__init__"), "days": (CommunityModel, "run"), "KPIs": (runner, "measure"),
           "part written": (store, "write_part"), "parts combined": (store.Store, "consolidate")}
 TABLES = ("_daily_table", "_group_table", "_people_table", "_groups_once", "_memberships_table", "_forwards_table")
-
-
-def timed(owner, name: str, stage: str, spent: dict[str, float]) -> None:
-    f = getattr(owner, name)
-
-    @functools.wraps(f)
-    def wrapper(*args, **kwargs):
-        t = time.perf_counter()
-        try:
-            return f(*args, **kwargs)
-        finally:
-            spent[stage] = spent.get(stage, 0.0) + time.perf_counter() - t
-
-    setattr(owner, name, wrapper)
 
 
 def main() -> None:
@@ -51,9 +38,9 @@ def main() -> None:
     a = ap.parse_args()
     spent: dict[str, float] = {}
     for stage, (owner, name) in STAGES.items():
-        timed(owner, name, stage, spent)
+        timed(owner, name, spent, stage)
     for name in TABLES:
-        timed(runner, name, "tables", spent)
+        timed(runner, name, spent, "tables")
     api.with_report = lambda directory: directory
     with tempfile.TemporaryDirectory() as tmp:
         api.run_scenario(Path(a.scenario), reps=2, executor=executors.InProcess(), out=Path(tmp) / "warm-up")
