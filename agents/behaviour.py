@@ -19,7 +19,6 @@ import numpy as np
 from .arrays import distinct
 from .compiled import jit
 from .community import BY_MEMBERS, CREATED, INVITED, NEVER, OUTSIDE, OVERLOADED, REMOVED, UNHAPPY, Community, Memberships
-from .compiled import jit
 from .effects import Effects
 from .network import neighbours
 from .world import World

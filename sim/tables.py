@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 
 PART = ".arrow"  # a run's part files: parts/<run_id>/<table>.arrow
