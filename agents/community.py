@@ -12,6 +12,7 @@ columns hold what a group owns (cap, norms, whether it takes joiners).
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -165,7 +166,7 @@ def _insert(columns, key, new_key, order):
 
 @jit
 def _join_rows(columns, n, people, groups, day, first_id, newcomer):
-    """Memberships.join in one call: of each (people[i], groups[i]) not in buffers[:n] yet (`columns`:
+    """A join's rows (_join): of each (people[i], groups[i]) not in buffers[:n] yet (`columns`:
     the buffers, in COLUMNS order, then the key), the first goes in with a newcomer's state (`newcomer`:
     satisfaction, expectation) and spell ids from first_id on. Returns (their positions in `people`,
     increasing; their rows)."""
@@ -277,15 +278,14 @@ class Memberships:
 
     def _room(self, n: int) -> list[np.ndarray]:
         """Each column's buffer (COLUMNS, then the key), the column its first rows, with room for n rows:
-        the ones the columns are views of, or new ones for all (a column was set from outside, or
-        copied; or there is no room)."""
+        the ones the columns were last shown from, or new ones for all (a column was set from outside;
+        or there is no room)."""
         d = self.__dict__
-        buffers = d.get("_buffers", ())
-        columns = [d[name] for name in self.COLUMNS]
-        if len(buffers) and len(buffers[0]) >= n and all(a.base is buf for a, buf in zip(columns, buffers)):
+        buffers, shown = d.get("_buffers", ()), d.get("_shown", ())
+        if len(buffers) and len(buffers[0]) >= n and all(map(operator.is_, _columns(self), shown)):
             return buffers
         buffers = d["_buffers"] = []
-        for a in (*columns, self.key):
+        for a in (*_columns(self), self.key):
             buf = np.empty(max(n, 2 * len(a), 16), a.dtype)
             buf[: len(a)] = a
             buffers.append(buf)
@@ -294,7 +294,9 @@ class Memberships:
     def _show(self, buffers: list[np.ndarray], n: int) -> None:
         """The columns: the first n rows of their buffers."""
         views = [buf[:n] for buf in buffers]
-        self.__dict__.update(zip(self.COLUMNS, views))
+        d = self.__dict__
+        d.update(zip(self.COLUMNS, views))
+        d["_shown"] = views
         self._keep_key(views[-1])
 
     def insert(self, rows: dict[str, np.ndarray]) -> np.ndarray:
@@ -309,21 +311,15 @@ class Memberships:
         self._show(buffers, n)
         return at
 
-    def join(self, people: np.ndarray, groups: np.ndarray, day: int, first_id: int,
-             newcomer: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Insert a join's rows (Community.join): _join_rows, whose answer this returns."""
-        n = len(self)
-        buffers = self._room(n + len(people))
-        fresh, rows = _join_rows(tuple(buffers), n, people, groups, day, first_id, newcomer)
-        self._show(buffers, n + len(fresh))
-        return fresh, rows
-
     def remove(self, rows: np.ndarray) -> None:
         """Remove `rows` (sorted, distinct)."""
         n = len(self)
         buffers = self._room(n)
         _remove(tuple(buffers), n, rows)
         self._show(buffers, n - len(rows))
+
+
+_columns = operator.attrgetter(*Memberships.COLUMNS)  # a Memberships' columns, in COLUMNS order
 
 
 class Spells:
@@ -337,13 +333,17 @@ class Spells:
         self.ritual = np.zeros(0, np.int32)  # ritual messages written in it
         self.active = np.zeros(0, np.int32)  # days with a conversation message in it
 
-    def start(self, k: int, day: int, how: int) -> np.ndarray:
-        """k new spells beginning on `day` by channel `how`: their ids. (ritual and active of a spell not
-        begun yet are 0 already: the columns grow zero-filled and only begun spells count.)"""
-        a, b = self.n, self.n + k
-        if b > len(self.since):
+    def make_room(self, n: int) -> None:
+        """Room for n spells in every column (ritual and active of a spell not begun yet are 0 already:
+        the columns grow zero-filled and only begun spells count)."""
+        if n > len(self.since):
             for name in ("since", "how", "ritual", "active"):
-                setattr(self, name, _grow(getattr(self, name), b, 0))
+                setattr(self, name, _grow(getattr(self, name), n, 0))
+
+    def start(self, k: int, day: int, how: int) -> np.ndarray:
+        """k new spells beginning on `day` by channel `how`: their ids."""
+        a, b = self.n, self.n + k
+        self.make_room(b)
         self.since[a:b] = day
         self.how[a:b] = how
         self.n = b
@@ -528,42 +528,69 @@ def _count_ties(key, person, group, ties, rows, sign, KEY, indptr, indices):
 
 
 @jit
-def _joined(people, groups, inviter, item, rows, day, channel, size, peak, joined, depth, root, n_groups, left,
-            friends_inside, key, person, group, ties, indptr, indices):
-    """Community.join once the rows are in, in one call: group sizes, the joiners' person columns
+def _join(columns, n, people, groups, inviter, item, day, channel, newcomer, first_id, since, how, size, peak, joined,
+          depth, root, n_groups, left, friends_inside, indptr, indices):
+    """Community.join in one call: the new rows (_join_rows; `columns`: Memberships' buffers, the first n
+    rows the table), their spells from first_id on (`since`, `how`: with room), group sizes, the joiners' person columns
     (_arrive) and their ties (_count_ties). `inviter`, `item`: empty for none (-1 each).
-    Returns (the invitation log's entry, how many came into the community)."""
-    n = len(people)
-    inviter = inviter if len(inviter) else np.full(n, -1, np.int64)
-    item = item if len(item) else np.full(n, -1, np.int64)
+    Returns (the new rows, the invitation log's entry: one row per INVITATIONS column, how many came
+    into the community). One array a field, not eight: boxing an array costs ~1 us."""
+    fresh, rows = _join_rows(columns, n, people, groups, day, first_id, newcomer)
+    k = len(fresh)
+    if k < len(people):  # some already in that group, or twice in the call
+        people, groups = people[fresh], groups[fresh]
+        inviter = inviter[fresh] if len(inviter) else inviter
+        item = item[fresh] if len(item) else item
+    since[first_id:first_id + k] = day
+    how[first_id:first_id + k] = channel
+    inviter = inviter if len(inviter) else np.full(k, -1, np.int64)
+    item = item if len(item) else np.full(k, -1, np.int64)
     _resize(size, peak, groups, 1)
     generation, now, came = _arrive(people, inviter, day, joined, depth, root, n_groups, left, friends_inside, indptr, indices)
-    _count_ties(key, person, group, ties, rows, 1, KEY, indptr, indices)
-    return (np.full(n, day, np.int32), inviter, people, groups, now, np.full(n, channel, np.int8), item, generation), came
+    person, group, _, _, _, _, ties, _, _, _, _, _, _, key = columns
+    m = n + k
+    _count_ties(key[:m], person[:m], group[:m], ties[:m], rows, 1, KEY, indptr, indices)
+    entry = np.empty((8, k), np.int64)
+    for i in range(k):  # INVITATIONS' order
+        entry[0, i], entry[1, i], entry[2, i], entry[3, i] = day, inviter[i], people[i], groups[i]
+        entry[4, i], entry[5, i], entry[6, i], entry[7, i] = now[i], channel, item[i], generation[i]
+    return rows, entry, came
 
 
 @jit
 def _ended(rows, day, why, person, group, id, posts, last_post):
-    """Records of the memberships `rows` ending (Community.ended's columns, in ENDED order)."""
-    return person[rows], group[rows], id[rows], np.full(len(rows), day, np.int32), why, posts[rows], last_post[rows]
+    """Records of the memberships `rows` ending: one row per ENDED column."""
+    out = np.empty((7, len(rows)), np.int64)
+    for i in range(len(rows)):
+        r = rows[i]
+        out[0, i], out[1, i], out[2, i], out[3, i] = person[r], group[r], id[r], day
+        out[4, i], out[5, i], out[6, i] = why[i], posts[r], last_post[r]
+    return out
 
 
 @jit
-def _left(rows, why, day, size, peak, n_groups, left, friends_inside, key, person, group, ties, id, posts, last_post,
-          indptr, indices):
-    """Community.leave before the rows go, in one call: `rows` distinct and sorted, with their `why`
-    (one for all, or per row), their records (_ended), group sizes, ties (_count_ties) and the leavers'
-    person columns (_depart). Returns (the rows, their records, who left the community)."""
+def _leave(columns, n, rows, why, day, size, peak, n_groups, left, friends_inside, indptr, indices):
+    """Community.leave in one call: `rows` of the table (`columns`: Memberships' buffers, the first n rows
+    the table) deduplicated and sorted with their `why` (one for all, or per row); their records
+    (_ended), group sizes, ties (_count_ties) and the leavers' person columns (_depart); then the rows
+    go (_remove). Returns (the records, who left the community)."""
+    person, group, _, _, _, _, ties, last_post, posts, _, _, _, id, key = columns
+    person, group, ties, key = person[:n], group[:n], ties[:n], key[:n]
     rows, at = _first_each(rows, np.argsort(rows, kind="mergesort"))  # (a stable sort is unique)
     why = why[at] if len(why) > 1 else np.full(len(rows), why[0], np.int8)
     ended = _ended(rows, day, why, person, group, id, posts, last_post)
     _resize(size, peak, group[rows], -1)
     _count_ties(key, person, group, ties, rows, -1, KEY, indptr, indices)
-    return rows, ended, _depart(person[rows], day, n_groups, left, friends_inside, indptr, indices)
+    gone = _depart(person[rows], day, n_groups, left, friends_inside, indptr, indices)
+    _remove(columns, n, rows)
+    return ended, gone
 
 
 # Community.ended's columns, as _ended makes them
 ENDED = ("person", "group", "id", "left", "why_left", "messages", "last_post")
+# the invitation log's columns (Community.log: one row each per entry) and their dtypes in Community.invitations
+INVITATIONS = {"day": np.int32, "inviter": np.int64, "invitee": np.int64, "group": np.int64, "depth": np.int32,
+               "channel": np.int8, "item": np.int64, "generation": np.int32}
 
 
 _NONE = np.zeros(0, np.int64)  # Community.join's inviter or item, for none
@@ -596,7 +623,7 @@ class Community:
         self.depth = np.zeros(n, np.int32)  # invitation depth (0 = came by a channel)
         self.root = np.full(n, -1, np.int64)  # first ancestor in the invitation tree
         self.active_days = np.zeros(n, np.int32)  # days with at least one conversation message, any group
-        self.log: list[tuple[np.ndarray, ...]] = []  # (day, inviter, invitee, group, depth, channel, item, generation)
+        self.log: list[np.ndarray] = []  # per join call, an int64 row per INVITATIONS column (day, inviter, invitee, ...)
         self.ended: list[dict[str, np.ndarray]] = []  # memberships that ended: who, where, when, why
         self.forward_log: list[tuple] = []  # (day, person, group, reached) per day: one row per forward, items in order
         self.items = 0  # forwards logged so far: the next forward's item id
@@ -653,22 +680,20 @@ class Community:
         `item`: the forward (Community.forwarded) that brought each invited joiner, -1 if none.
         """
         people = np.asarray(people, np.int64)
-        groups = np.asarray(groups, np.int64)
-        m, g, adj = self.members, self.groups, self.network
-        fresh, rows = m.join(people, groups, int(day), self.spells.n, self.newcomer)
-        if len(fresh) < len(people):  # some already in that group, or twice in the call
-            if not len(fresh):
-                return rows
-            people, groups = people[fresh], groups[fresh]
-            inviter = None if inviter is None else np.asarray(inviter)[fresh]
-            item = None if item is None else np.asarray(item)[fresh]
-        self.spells.start(len(fresh), day, channel)  # the ids m.join gave
-        entry, came_in = _joined(people, groups, _NONE if inviter is None else np.asarray(inviter, np.int64),
-                                 _NONE if item is None else np.asarray(item, np.int64), rows, int(day), int(channel),
-                                 g.size, g.peak, self.joined, self.depth, self.root, self.n_groups, self.left,
-                                 self.friends_inside, m.key, m.person, m.group, m.ties, adj.indptr, adj.indices)
-        self.entered += came_in
-        self.log.append(entry)
+        m, g, adj, sp = self.members, self.groups, self.network, self.spells
+        n = len(m)
+        buffers = m._room(n + len(people))
+        sp.make_room(sp.n + len(people))
+        rows, entry, came_in = _join(tuple(buffers), n, people, np.asarray(groups, np.int64),
+                                     _NONE if inviter is None else np.asarray(inviter, np.int64),
+                                     _NONE if item is None else np.asarray(item, np.int64), int(day), int(channel),
+                                     self.newcomer, sp.n, sp.since, sp.how, g.size, g.peak, self.joined, self.depth,
+                                     self.root, self.n_groups, self.left, self.friends_inside, adj.indptr, adj.indices)
+        if len(rows):
+            m._show(buffers, n + len(rows))
+            sp.n += len(rows)
+            self.entered += came_in
+            self.log.append(entry)
         return rows
 
     def _end(self, rows: np.ndarray, day: int, why: np.ndarray) -> None:
@@ -682,11 +707,12 @@ class Community:
         if not len(rows):
             return rows
         m, g, adj = self.members, self.groups, self.network
-        rows, ended, gone = _left(rows, np.asarray(why, np.int8).reshape(-1), int(day), g.size, g.peak, self.n_groups,
-                                  self.left, self.friends_inside, m.key, m.person, m.group, m.ties, m.id, m.posts,
-                                  m.last_post, adj.indptr, adj.indices)
+        n = len(m)
+        buffers = m._room(n)
+        ended, gone = _leave(tuple(buffers), n, rows, np.asarray(why, np.int8).reshape(-1), int(day), g.size, g.peak,
+                             self.n_groups, self.left, self.friends_inside, adj.indptr, adj.indices)
+        m._show(buffers, n - ended.shape[1])
         self.ended.append(dict(zip(ENDED, ended)))
-        m.remove(rows)
         return gone
 
     def move(self, rows: np.ndarray, to: np.ndarray, day: int) -> np.ndarray:
@@ -703,9 +729,8 @@ class Community:
                         "id": self.spells.start(n, day, MOVED)})
         self.groups._resize(to, +1)
         self._count_ties(new, +1)
-        self.log.append((np.full(n, day, np.int32), np.full(n, -1, np.int64), keep["person"], to,
-                         self.depth[keep["person"]].copy(), np.full(n, MOVED, np.int8),
-                         np.full(n, -1, np.int64), np.zeros(n, np.int32)))
+        self.log.append(np.stack([np.full(n, day), np.full(n, -1), keep["person"], to, self.depth[keep["person"]],
+                                  np.full(n, MOVED), np.full(n, -1), np.zeros(n, np.int64)]).astype(np.int64))
         return new
 
     def dissolve(self, group: int, day: int) -> np.ndarray:
@@ -765,10 +790,11 @@ class Community:
 
     # ---- the records: invitations, forwards, memberships ------------------------------------
     def invitations(self) -> dict[str, np.ndarray]:
-        names = ("day", "inviter", "invitee", "group", "depth", "channel", "item", "generation")
+        """Every join: the log's entries (a row per INVITATIONS column each) as columns of their own dtypes."""
         if not self.log:
-            return {k: np.zeros(0, np.int64) for k in names}
-        return {k: np.concatenate([e[i] for e in self.log]) for i, k in enumerate(names)}
+            return {k: np.zeros(0, np.int64) for k in INVITATIONS}
+        log = np.concatenate(self.log, axis=1)
+        return {k: row.astype(dtype) for (k, dtype), row in zip(INVITATIONS.items(), log)}
 
     def forwarded(self, day: int, rows: np.ndarray, source: np.ndarray) -> np.ndarray:
         """Log today's forwards, one per membership row in `rows` (behaviour.forward's `rows`), before
@@ -798,6 +824,6 @@ class Community:
         n = len(m)
         now = {"person": m.person, "group": m.group, "id": m.id, "left": np.full(n, NEVER, np.int32),
                "why_left": np.full(n, -1, np.int8), "messages": m.posts, "last_post": m.last_post}
-        out = {k: np.concatenate([e[k] for e in self.ended] + [now[k]]) for k in now}
+        out = {k: np.concatenate([e[k] for e in self.ended] + [now[k]]).astype(now[k].dtype, copy=False) for k in now}
         ids = out.pop("id")
         return {**out, "joined": sp.since[ids], "how": sp.how[ids], "ritual": sp.ritual[ids], "active": sp.active[ids]}
