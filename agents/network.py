@@ -119,24 +119,24 @@ def _csr(key, n, room):
 
     Row r lists its lower friends (keys with hi = r, in key order) before its higher ones
     (keys with lo = r), so every row's columns come out sorted, as scipy's COO->CSR gives them.
+    One fill pointer a row serves both parts: keys come in order of lo, so all of row r's
+    lower friends (their lo < r) are in before its first higher one.
     """
-    below = np.zeros(n, np.int64)  # friends with a lower number
     indptr = np.zeros(n + 1, np.int64)
-    for x in key:
-        below[x & 0xFFFFFFFF] += 1
+    for x in key:  # degrees
         indptr[(x >> 32) + 1] += 1
+        indptr[(x & 0xFFFFFFFF) + 1] += 1
     for r in range(n):
-        indptr[r + 1] += indptr[r] + below[r]
-    fill_below = indptr[:-1].copy()
-    fill_above = indptr[:-1] + below
+        indptr[r + 1] += indptr[r]
+    fill = indptr[:-1].copy()
     indices = room[:indptr[n]]
     for x in key:
         lo = x >> 32
         hi = x & 0xFFFFFFFF
-        indices[fill_below[hi]] = lo
-        fill_below[hi] += 1
-        indices[fill_above[lo]] = hi
-        fill_above[lo] += 1
+        indices[fill[hi]] = lo
+        fill[hi] += 1
+        indices[fill[lo]] = hi
+        fill[lo] += 1
     return indptr, indices
 
 
@@ -157,15 +157,21 @@ def _guide(cum, slices):
 
 
 @jit
-def _draw(cum, start, h, u):
+def _per(h):
+    """Slices per unit of weight for _draw: 1 / h rounded down (by more than its rounding
+    errors and the product's), so that u * _per(h) never reaches a slice whose edge s * h lies
+    above u: no check after it, which would stand between every draw and its first load."""
+    return (1 / h) * (1 - 2.0**-50)
+
+
+@jit
+def _draw(cum, start, per, u):
     """min(np.searchsorted(cum, u, side="right"), len(cum) - 1), exactly: from the first position
     past u's slice edge, walk the few left (instead of ~log2(n) random probes). Any slice whose
-    edge is not above u gives the same answer, so the guide's rounding cannot change it."""
+    edge is not above u gives the same answer, so a slice one too low (u within 1e-10 slices
+    of an edge) costs a step at most. `per`: _per(h), a multiply where a division is ~4x dearer."""
     n = len(cum)
-    s = min(np.int64(u / h), len(start) - 1)
-    if s * h > u:  # rounding: the slice edge must not lie above u
-        s -= 1
-    i = start[s]
+    i = start[min(np.int64(u * per), len(start) - 1)]
     i += cum[i] <= u  # the usual single step, without a branch to mispredict (start[s] < n: edges lie below the total)
     while i < n and cum[i] <= u:
         i += 1
@@ -185,18 +191,19 @@ def _drawn_keys(cum, start, h, block, u, m_in):
     """
     n = len(cum)
     total = cum[-1]
+    per = _per(h)
     m_out = len(u) // 2 - m_in
     key = u.view(np.int64)
     for i in range(m_in):  # the first ends inside a block, for now
-        key[i] = _draw(cum, start, h, u[i] * total)
+        key[i] = _draw(cum, start, per, u[i] * total)
     for i in range(m_in):  # their second ends
         a = key[i]
         first = a // block * block
         lo = cum[first - 1] if first > 0 else 0.0
         hi = cum[min(first + block, n) - 1]
-        key[i] = _tie(a, _draw(cum, start, h, lo + u[m_in + i] * (hi - lo)))
+        key[i] = _tie(a, _draw(cum, start, per, lo + u[m_in + i] * (hi - lo)))
     for i in range(m_in, m_in + m_out):  # across blocks
-        key[i] = _tie(_draw(cum, start, h, u[m_in + i] * total), _draw(cum, start, h, u[m_in + m_out + i] * total))
+        key[i] = _tie(_draw(cum, start, per, u[m_in + i] * total), _draw(cum, start, per, u[m_in + m_out + i] * total))
     k = 0
     for i in range(m_in + m_out):  # without a branch: a self-loop is written over
         key[k] = key[i]

@@ -98,13 +98,15 @@ def test_adjacency_as_scipy_builds_it(n, m, hub):
 @pytest.mark.parametrize("slices", [1, 3, 8, 40])
 def test_weighted_draw_is_searchsorted(slices):
     """_draw is np.searchsorted(cum, u, side="right") (at most the last person), on ties
-    (people of weight 0), at 0 and at the total, whatever the guide's resolution."""
+    (people of weight 0), at 0, at the total and at the slice edges, whatever the guide's resolution."""
     w = np.array([0.0, 1.0, 0.0, 0.0, 2.5, 0.5, 0.0, 1.0, 3.0, 0.0])
     cum = np.cumsum(w)
     start, h = network._guide(cum, slices)
     assert np.array_equal(start, np.searchsorted(cum, np.arange(slices) * h, side="right"))
-    u = np.r_[0.0, cum, cum[-1], np.nextafter(cum, 0), np.random.default_rng(slices).random(500) * cum[-1]]
-    drawn = [network._draw(cum, start, h, x) for x in u]
+    edges = np.arange(slices) * h  # where rounding could pick a slice above u
+    u = np.r_[0.0, cum, cum[-1], np.nextafter(cum, 0), edges, np.nextafter(edges, 0), np.nextafter(edges, np.inf),
+              np.random.default_rng(slices).random(500) * cum[-1]]
+    drawn = [network._draw(cum, start, network._per(h), x) for x in u]
     assert np.array_equal(drawn, np.minimum(np.searchsorted(cum, u, side="right"), len(cum) - 1))
 
 
@@ -137,6 +139,51 @@ def test_one_draw_of_uniforms_is_four_in_turn():
     one, four = np.random.default_rng(4), np.random.default_rng(4)
     assert np.array_equal(one.random(2 * 70), np.concatenate([four.random(k) for k in (30, 30, 40, 40)]))
     assert one.binomial(50, 0.3) == four.binomial(50, 0.3)
+
+
+def numpy_block_model(n, mean_degree, block, mixing, exponent, rng):
+    """block_model in plain NumPy: the same draws, np.searchsorted for each end, np.union1d
+    for the ties so far (each round draws as many ties as are still missing), scipy for the CSR."""
+    w = np.ones(n) if exponent is None else rng.pareto(exponent - 1, n) + 1
+    if exponent is not None:
+        w = np.minimum(w, np.sqrt(n * mean_degree) / mean_degree * w.mean())
+    w = w / w.mean()
+    rng.shuffle(w)
+    cum = np.cumsum(w)
+
+    def draw(x):
+        return np.minimum(np.searchsorted(cum, x, side="right"), n - 1)
+
+    target = int(round(n * mean_degree / 2))
+    keys = np.zeros(0, np.int64)
+    for _ in range(8):
+        m = target - len(keys)
+        if m <= target * 0.002:
+            break
+        m_in = rng.binomial(m, 1 - mixing)
+        u = rng.random(2 * m)
+        a = draw(u[:m_in] * cum[-1])
+        first = a // block * block
+        lo, hi = np.where(first > 0, cum[first - 1], 0.0), cum[np.minimum(first + block, n) - 1]
+        a, b = np.r_[a, draw(u[2 * m_in:m + m_in] * cum[-1])], np.r_[draw(lo + u[m_in:2 * m_in] * (hi - lo)), draw(u[m + m_in:] * cum[-1])]
+        keys = np.union1d(keys, (np.minimum(a, b) << 32 | np.maximum(a, b))[a != b])
+    lo, hi = keys >> 32, keys & 0xFFFFFFFF
+    adj = sp.coo_array((np.ones(2 * len(keys), np.int8), (np.r_[lo, hi], np.r_[hi, lo])), shape=(n, n)).tocsr()
+    adj.sort_indices()
+    return adj
+
+
+@pytest.mark.parametrize("n, block, mixing, exponent", [(1, 20, 0.3, 2.5), (2, 1, 0.0, None), (50, 1, 0.3, 2.5), (300, 7, 0.0, 2.5),
+                                                        (300, 7, 1.0, None), (2000, 20, 0.3, 2.5), (2000, 3, 0.1, 2.1),
+                                                        (3001, 1000, 0.5, None), (5000, 20, 0.3, 2.5)])
+def test_block_model_is_its_numpy_formulation(n, block, mixing, exponent):
+    """The compiled block_model (guide-table draws, counting sorts, merges, CSR) is exactly the
+    plain NumPy one, seed by seed: block 1 (every tie inside a block a self-loop), no mixing, all mixing."""
+    for seed in range(3):
+        adj = network.block_model(n, 12, block, mixing, exponent, np.random.default_rng(seed))
+        ref = numpy_block_model(n, 12, block, mixing, exponent, np.random.default_rng(seed))
+        assert np.array_equal(adj.indptr, ref.indptr) and np.array_equal(adj.indices, ref.indices)
+        assert adj.data.dtype == np.int8 and (adj.data == 1).all() and adj.has_canonical_format
 
 
 def test_neighbours_lists_each_persons_friends_in_order():
