@@ -19,7 +19,6 @@ a folder being written is locked (`flock` on `.lock`), so a second command canno
 from __future__ import annotations
 
 import fcntl
-import itertools
 import json
 import math
 import os
@@ -88,11 +87,6 @@ def write_part(parts: Path, result: RunResult) -> Landed:
 
 def _part(parts: Path, run_id: str) -> Path:
     return parts / f"{run_id}{tables.PART}"
-
-
-def _named(path: Path) -> Iterator[tuple[str, pa.Table]]:
-    """A part's tables with their names, each read as it is reached."""
-    return zip(PARTS, tables.read(path))
 
 
 def _refuse(flag: str, what: str) -> ScenarioError:
@@ -224,10 +218,11 @@ class Store:
         _atomic_parquet(df, self.dir / f"{name}.parquet")
 
     def table(self, name: str, run_ids: list[str] | None = None) -> pd.DataFrame:
-        """One table of the given runs' parts, concatenated (parts are read up to that table only)."""
+        """One table of the given runs' parts, concatenated (kpis, a part's first table, is read alone)."""
         ids = run_ids if run_ids is not None else list(self.finished())
-        at = PARTS.index(name)
-        found = (next(itertools.islice(tables.read(_part(self.dir / "parts", rid)), at, None)) for rid in ids)
+        paths = [_part(self.dir / "parts", rid) for rid in ids]
+        i = PARTS.index(name)
+        found = (tables.read(p, tables.index(p)[i][0] if i else 0) for p in paths)
         parts = [t for t in found if t.num_rows]
         return pa.concat_tables(parts, promote_options="permissive").to_pandas() if parts else pd.DataFrame()
 
@@ -301,60 +296,51 @@ def _combine(parts: list[Path], outs: dict[str, Path], batch_rows: int = 1_000_0
     With parts in (point, arm, rep) order, and each part's rows by (day, group) where it has
     them (sim/runner.py), that is the order a global stable sort would give. Schemas are
     unified (a column missing from a part is null there), so parts from different levers combine.
-    Two passes over the parts, each opening a part once for all its tables (memory-mapped, so
-    the first pass, for the schemas, reads little more than the tables' headers); the second
-    streams them into every output at once, a batch of about `batch_rows` rows at a time, so a
-    sweep of thousands of runs needs the memory of one batch per table.
+    Each part is indexed once (where its tables start, their schemas and rows); then each output
+    is written in turn, a batch of about `batch_rows` rows at a time, reading from every part only
+    that table: a sweep of thousands of runs needs the memory of one batch of one table. (Feeding
+    all outputs from one read of each part would hold a batch of every table at once, each
+    keeping its whole part file mapped.)
     """
-    found: dict[str, list[pa.Schema]] = {name: [] for name in outs}
+    where: list[list[tuple[int, int]]] = []  # per part, per table: where it starts, its rows
+    found: dict[str, list[pa.Schema]] = {name: [] for name in outs}  # the distinct schemas of parts with rows
     for path in parts:
-        for name, t in _named(path):
-            if name in found and t.num_rows and not any(t.schema.equals(s, check_metadata=True) for s in found[name]):
-                found[name].append(t.schema)
-    for name in outs:
+        shape = tables.index(path)
+        where.append([(at, rows) for at, _, rows in shape])
+        for name, (_, schema, rows) in zip(PARTS, shape):
+            if name in found and rows and not any(schema.equals(s, check_metadata=True) for s in found[name]):
+                found[name].append(schema)
+    for i, name in enumerate(PARTS):
+        if name not in outs:
+            continue
         if not found[name]:
             _atomic_parquet(pd.DataFrame(), outs[name])
-    sinks = {name: _Sink(outs[name], pa.unify_schemas(s, promote_options="permissive"), batch_rows)
-             for name, s in found.items() if s}
-    try:
-        for path in parts:
-            for name, t in _named(path):
-                if name in sinks and t.num_rows:
-                    sinks[name].add(t)
-        for sink in sinks.values():
-            sink.flush()
-    finally:
-        for sink in sinks.values():
-            sink.writer.close()
-    for sink in sinks.values():
-        os.replace(sink.tmp, sink.out)
+            continue
+        ts = (tables.read(path, w[i][0]) for path, w in zip(parts, where) if w[i][1])
+        _write_concat(ts, pa.unify_schemas(found[name], promote_options="permissive"), outs[name], batch_rows)
 
 
-class _Sink:
-    """One combined Parquet file being written (beside, as `.tmp`): tables conformed to its schema,
-    a batch of about `batch_rows` rows per write (one row group each, not one per part)."""
-
-    def __init__(self, out: Path, schema: pa.Schema, batch_rows: int):
-        self.out, self.tmp, self.schema, self.batch_rows = out, out.with_suffix(".tmp"), schema, batch_rows
-        self.writer = pq.ParquetWriter(self.tmp, schema)
-        self.pending: list[pa.Table] = []
-        self.rows = 0
-
-    def add(self, t: pa.Table) -> None:
-        if not t.schema.equals(self.schema):
-            for field in self.schema:
-                if field.name not in t.column_names:
-                    t = t.append_column(field.name, pa.nulls(len(t), field.type))
-            t = t.select(self.schema.names).cast(self.schema)
-        self.pending.append(t)
-        self.rows += len(t)
-        if self.rows >= self.batch_rows:
-            self.flush()
-
-    def flush(self) -> None:
-        if self.pending:
-            self.writer.write_table(pa.concat_tables(self.pending))
-            self.pending, self.rows = [], 0
+def _write_concat(ts: Iterator[pa.Table], schema: pa.Schema, out: Path, batch_rows: int) -> None:
+    """Tables, conformed to `schema`, into one Parquet file, atomically; a batch of about `batch_rows`
+    rows per write (one row group each, not one per part)."""
+    tmp = out.with_suffix(".tmp")
+    pending: list[pa.Table] = []
+    rows = 0
+    with pq.ParquetWriter(tmp, schema) as writer:
+        for t in ts:
+            if not t.schema.equals(schema):
+                for field in schema:
+                    if field.name not in t.column_names:
+                        t = t.append_column(field.name, pa.nulls(len(t), field.type))
+                t = t.select(schema.names).cast(schema)
+            pending.append(t)
+            rows += len(t)
+            if rows >= batch_rows:
+                writer.write_table(pa.concat_tables(pending))
+                pending, rows = [], 0
+        if pending:
+            writer.write_table(pa.concat_tables(pending))
+    os.replace(tmp, out)
 
 
 def arm_summary(runs: pd.DataFrame, arms: list[str]) -> dict[str, dict[str, dict[str, float]]]:

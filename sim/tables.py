@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -77,9 +77,20 @@ def write(ts: Sequence[pa.Table], path: Path) -> None:
     os.replace(tmp, path)
 
 
-def read(path: Path) -> Iterator[pa.Table]:
-    """A part file's tables in the order written, each memory-mapped (no copy) as it is reached:
-    taking only the first reads only the first."""
+def read(path: Path, at: int = 0) -> pa.Table:
+    """The table of a part file that starts at byte `at` (0: the first), memory-mapped (no copy)."""
+    with pa.memory_map(str(path)) as source:
+        source.seek(at)
+        return pa.ipc.open_stream(source).read_all()
+
+
+def index(path: Path) -> list[tuple[int, pa.Schema, int]]:
+    """Where each table of a part file starts, its schema and its number of rows. Memory-mapped,
+    so little more than the tables' headers is read."""
+    out = []
     with pa.memory_map(str(path)) as source:
         while source.tell() < source.size():
-            yield pa.ipc.open_stream(source).read_all()
+            at = source.tell()
+            t = pa.ipc.open_stream(source).read_all()
+            out.append((at, t.schema, t.num_rows))
+    return out

@@ -49,15 +49,14 @@ def test_a_part_file_reads_back_as_its_tables_in_order(tmp_path):
     cols = list(parts(3))
     written = [table_of(*c) for c in cols]
     tables.write(written, tmp_path / "part.arrow")
-    back = list(tables.read(tmp_path / "part.arrow"))
-    assert len(back) == 3 and not (tmp_path / "part.tmp").exists()
-    for t, b, c in zip(written, back, cols):
-        assert b.equals(t) and b.schema.equals(t.schema, check_metadata=True)
-        pd.testing.assert_frame_equal(b.to_pandas(), frame_of(*c), check_exact=True)
-        assert str(b.to_pandas()["left"].dtype) == "Int32" and b.to_pandas()["why"].dtype == "category"
-    first = tables.read(tmp_path / "part.arrow")
-    assert next(first).equals(written[0])  # the first alone, the rest not read
-    first.close()
+    shape = tables.index(tmp_path / "part.arrow")
+    assert [rows for _, _, rows in shape] == [len(c[0]) for c in cols] and not (tmp_path / "part.tmp").exists()
+    assert shape[0][0] == 0 and tables.read(tmp_path / "part.arrow").equals(written[0])  # the first: at 0
+    for t, (at, schema, _), c in zip(written, shape, cols):
+        back = tables.read(tmp_path / "part.arrow", at)
+        assert back.equals(t) and back.schema.equals(t.schema, check_metadata=True) and schema.equals(t.schema)
+        pd.testing.assert_frame_equal(back.to_pandas(), frame_of(*c), check_exact=True)
+        assert str(back.to_pandas()["left"].dtype) == "Int32" and back.to_pandas()["why"].dtype == "category"
 
 
 def test_a_part_that_fails_midway_is_not_there(tmp_path):
