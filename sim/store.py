@@ -4,7 +4,8 @@ Layout of a run directory (while running it is `<dir>.partial`, renamed when com
     qunsim.json              what the folder was started with (command, files, options);
                              it marks a qunsim results folder, the only kind `--resume` opens
     scenario.resolved.yaml   the scenario as run (arms resolved)
-    parts/<run_id>/*.arrow   one folder per finished run, written atomically (Arrow IPC: sim/tables.py)
+    parts/<run_id>.arrow     one file per finished run: its kpis, then its TABLES, as Arrow IPC
+                             streams (sim/tables.py); written beside and renamed, so it is whole if it exists
     manifest.jsonl           one line per finished run: run_id, (point,) arm, rep, seed
     runs.parquet daily.parquet group_days.parquet invitations.parquet joining.parquet people.parquet
     groups.parquet memberships.parquet forwards.parquet summary.json
@@ -39,6 +40,7 @@ from .scenario import Problem, ScenarioError
 from .stats import proportion_ci
 
 TABLES = ("daily", "group_days", "invitations", "joining", "people", "groups", "memberships", "forwards")
+PARTS = ("kpis", *TABLES)  # a part file's tables, in the order written: kpis first, the one table read alone
 PARTIAL = ".partial"
 MARK = "qunsim.json"
 LOCK = ".lock"
@@ -63,6 +65,7 @@ class Landed:
 
     job: Job
     kpis: dict[str, float]
+    run_id: str  # the job's, hashed once (`Job.run_id` hashes the whole scenario at every call)
 
 
 def _tags(job: Job) -> dict[str, Any]:
@@ -71,18 +74,19 @@ def _tags(job: Job) -> dict[str, Any]:
 
 
 def write_part(parts: Path, result: RunResult) -> Landed:
-    """Write one run's tables to parts/<run_id>/, kpis last: its presence marks the part complete.
+    """Write one run's tables (PARTS) to parts/<run_id>.arrow, atomically: the file exists only whole.
 
     Pure file writing, so a local worker process can do it beside the run and hand back
     only a `Landed`: the parent then has little more to do per run than append a line.
     """
-    job = result.job
-    part = Path(parts) / job.run_id
-    part.mkdir(parents=True, exist_ok=True)
-    for name in TABLES:
-        tables.write(getattr(result, name), part / f"{name}{tables.PART}")
-    tables.write(pa.Table.from_pylist([{**_tags(job), "run_id": job.run_id, **result.kpis}]), part / f"kpis{tables.PART}")
-    return Landed(job, result.kpis)
+    job, run_id = result.job, result.job.run_id
+    kpis = pa.Table.from_pylist([{**_tags(job), "run_id": run_id, **result.kpis}])
+    tables.write([kpis, *(getattr(result, name) for name in TABLES)], _part(Path(parts), run_id))
+    return Landed(job, result.kpis, run_id)
+
+
+def _part(parts: Path, run_id: str) -> Path:
+    return parts / f"{run_id}{tables.PART}"
 
 
 def _refuse(flag: str, what: str) -> ScenarioError:
@@ -195,17 +199,16 @@ class Store:
                 entry = json.loads(line)
             except ValueError:  # a line cut short by a kill: its run is simply run again
                 continue
-            if (self.dir / "parts" / entry["run_id"] / f"kpis{tables.PART}").exists():
+            if _part(self.dir / "parts", entry["run_id"]).exists():  # (an older part, a folder of files, is not: run again)
                 done[entry["run_id"]] = entry
         return done
 
     def add(self, result: RunResult | Landed) -> None:
         """Record a finished run: write its part (unless a worker already did), then its manifest line."""
-        job = result.job
         if not isinstance(result, Landed):
-            write_part(self.dir / "parts", result)
+            result = write_part(self.dir / "parts", result)
         with open(self.dir / "manifest.jsonl", "a", encoding="utf-8") as f:
-            f.write(json.dumps({"run_id": job.run_id, **_tags(job)}) + "\n")
+            f.write(json.dumps({"run_id": result.run_id, **_tags(result.job)}) + "\n")
 
     def write_text(self, name: str, text: str) -> None:
         _atomic_text(text, self.dir / name)
@@ -215,8 +218,12 @@ class Store:
         _atomic_parquet(df, self.dir / f"{name}.parquet")
 
     def table(self, name: str, run_ids: list[str] | None = None) -> pd.DataFrame:
+        """One table of the given runs' parts, concatenated (kpis, a part's first table, is read alone)."""
         ids = run_ids if run_ids is not None else list(self.finished())
-        parts = [t for t in _read_many([self.dir / "parts" / rid / f"{name}{tables.PART}" for rid in ids]) if t.num_rows]
+        paths = [_part(self.dir / "parts", rid) for rid in ids]
+        i = PARTS.index(name)
+        found = (tables.read(p, tables.index(p)[i][0] if i else 0) for p in paths)
+        parts = [t for t in found if t.num_rows]
         return pa.concat_tables(parts, promote_options="permissive").to_pandas() if parts else pd.DataFrame()
 
     def consolidate(self, run_ids: list[str], names: tuple[str, ...] = TABLES) -> pd.DataFrame:
@@ -230,8 +237,7 @@ class Store:
         runs = runs.sort_values(keys, kind="stable") if len(runs) else runs
         _atomic_parquet(runs, self.dir / "runs.parquet")
         ordered = list(runs["run_id"]) if len(runs) else []
-        for name in names:
-            _stream_concat([self.dir / "parts" / rid / f"{name}{tables.PART}" for rid in ordered], self.dir / f"{name}.parquet")
+        _combine([_part(self.dir / "parts", rid) for rid in ordered], {name: self.dir / f"{name}.parquet" for name in names})
         return runs
 
     def complete(self) -> Path:
@@ -284,29 +290,44 @@ def _taken(final: Path, partial: Path, command: str) -> str:
     return f"{final} already exists — give --out a folder name that does not exist yet (qunsim never writes into a folder it did not create)"
 
 
-def _read_many(paths: list[Path]) -> Iterator[pa.Table]:
-    """Part files in order, each memory-mapped as it comes (a sweep's thousands of parts never all at once)."""
-    return map(tables.read, paths)
-
-
-def _stream_concat(paths: list[Path], out: Path, batch_rows: int = 1_000_000) -> None:
-    """Concatenate part files into one Parquet file in the given order, a batch at a time.
+def _combine(parts: list[Path], outs: dict[str, Path], batch_rows: int = 1_000_000) -> None:
+    """Concatenate the parts' tables into one Parquet file per name in `outs`, parts in the given order.
 
     With parts in (point, arm, rep) order, and each part's rows by (day, group) where it has
     them (sim/runner.py), that is the order a global stable sort would give. Schemas are
     unified (a column missing from a part is null there), so parts from different levers combine.
+    Each part is indexed once (where its tables start, their schemas and rows); then each output
+    is written in turn, a batch of about `batch_rows` rows at a time, reading from every part only
+    that table: a sweep of thousands of runs needs the memory of one batch of one table. (Feeding
+    all outputs from one read of each part would hold a batch of every table at once, each
+    keeping its whole part file mapped.)
     """
-    shapes = [(p, *tables.schema(p)) for p in paths if p.exists()]
-    parts = [p for p, _, rows in shapes if rows]
-    if not parts:
-        _atomic_parquet(pd.DataFrame(), out)
-        return
-    schema = pa.unify_schemas([s for _, s, rows in shapes if rows], promote_options="permissive")
+    where: list[list[tuple[int, int]]] = []  # per part, per table: where it starts, its rows
+    found: dict[str, list[pa.Schema]] = {name: [] for name in outs}  # the distinct schemas of parts with rows
+    for path in parts:
+        shape = tables.index(path)
+        where.append([(at, rows) for at, _, rows in shape])
+        for name, (_, schema, rows) in zip(PARTS, shape):
+            if name in found and rows and not any(schema.equals(s, check_metadata=True) for s in found[name]):
+                found[name].append(schema)
+    for i, name in enumerate(PARTS):
+        if name not in outs:
+            continue
+        if not found[name]:
+            _atomic_parquet(pd.DataFrame(), outs[name])
+            continue
+        ts = (tables.read(path, w[i][0]) for path, w in zip(parts, where) if w[i][1])
+        _write_concat(ts, pa.unify_schemas(found[name], promote_options="permissive"), outs[name], batch_rows)
+
+
+def _write_concat(ts: Iterator[pa.Table], schema: pa.Schema, out: Path, batch_rows: int) -> None:
+    """Tables, conformed to `schema`, into one Parquet file, atomically; a batch of about `batch_rows`
+    rows per write (one row group each, not one per part)."""
     tmp = out.with_suffix(".tmp")
     pending: list[pa.Table] = []
     rows = 0
     with pq.ParquetWriter(tmp, schema) as writer:
-        for t in _read_many(parts):
+        for t in ts:
             if not t.schema.equals(schema):
                 for field in schema:
                     if field.name not in t.column_names:

@@ -2,8 +2,9 @@
 
 Why not pandas: a small run's tables cost more to convert (pandas -> Arrow, ~0.5 ms a
 column) and to write as Parquet than the run itself takes to simulate. So a run's tables
-are built as Arrow from its NumPy columns (no copy), written as uncompressed Arrow IPC parts
-(one write call each), and turned into Parquet once, when a results folder is combined. The
+are built as Arrow from its NumPy columns (no copy), written as ONE uncompressed Arrow IPC part
+file (its tables one after another), and turned into Parquet once, when a results folder is
+combined. The
 pandas metadata a table carries makes `pd.read_parquet` give the dtypes the tables always
 had: nullable days as `Int32`, codes as categoricals, names as strings.
 """
@@ -12,13 +13,14 @@ from __future__ import annotations
 
 import functools
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 
-PART = ".arrow"  # a run's part files: parts/<run_id>/<table>.arrow
+PART = ".arrow"  # a run's part file: parts/<run_id>.arrow
 
 
 def nullable(values: np.ndarray, missing: np.ndarray) -> pa.Array:
@@ -62,22 +64,33 @@ def _pandas_metadata(fields: tuple[tuple[str, pa.DataType, bool], ...]) -> dict[
     return {b"pandas": pa.Schema.from_pandas(proto, preserve_index=False).metadata[b"pandas"]}
 
 
-def write(t: pa.Table, path: Path) -> None:
-    """One part file, atomically: written beside, then renamed."""
+def write(ts: Sequence[pa.Table], path: Path) -> None:
+    """One part file of several tables, atomically: written beside, then renamed, so a part that
+    exists is whole. Each table is an Arrow IPC stream (schema, batches, end mark), the streams one
+    after another: one file to open and rename per run, not one per table (each costs about as much
+    as writing a small table). Buffered: a stream's many small writes become a few system calls."""
     tmp = Path(path).with_suffix(".tmp")
-    with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_file(sink, t.schema) as writer:
-        writer.write_table(t)
+    with pa.output_stream(str(tmp), compression=None, buffer_size=1 << 20) as sink:
+        for t in ts:
+            with pa.ipc.new_stream(sink, t.schema) as writer:
+                writer.write_table(t)
     os.replace(tmp, path)
 
 
-def read(path: Path) -> pa.Table:
-    """A part file, memory-mapped (no copy)."""
+def read(path: Path, at: int = 0) -> pa.Table:
+    """The table of a part file that starts at byte `at` (0: the first), memory-mapped (no copy)."""
     with pa.memory_map(str(path)) as source:
-        return pa.ipc.open_file(source).read_all()
+        source.seek(at)
+        return pa.ipc.open_stream(source).read_all()
 
 
-def schema(path: Path) -> tuple[pa.Schema, int]:
-    """A part file's schema and number of rows, without reading its columns."""
-    with pa.OSFile(str(path)) as source:  # (the footer only: quicker than a memory map)
-        reader = pa.ipc.open_file(source)
-        return reader.schema, sum(reader.get_batch(i).num_rows for i in range(reader.num_record_batches))
+def index(path: Path) -> list[tuple[int, pa.Schema, int]]:
+    """Where each table of a part file starts, its schema and its number of rows. Memory-mapped,
+    so little more than the tables' headers is read."""
+    out = []
+    with pa.memory_map(str(path)) as source:
+        while source.tell() < source.size():
+            at = source.tell()
+            t = pa.ipc.open_stream(source).read_all()
+            out.append((at, t.schema, t.num_rows))
+    return out

@@ -6,15 +6,16 @@ import json
 import os
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 from typer.testing import CliRunner
 
-from sim import api
+from sim import api, tables
 from sim.cli import app
 from sim.executors import InProcess, Interrupted, Local
 from sim.runner import execute, jobs
 from sim.scenario import load
-from sim.store import TABLES, Store, started
+from sim.store import PARTS, TABLES, Store, started
 
 SCENARIO = """
 name: lossy
@@ -67,7 +68,7 @@ def assert_kept(e: Interrupted, out):
     assert not out.exists() and e.directory == out.with_name(out.name + ".partial")
     entries = manifest(e.directory)
     assert len(entries) == e.done > 0
-    assert all((e.directory / "parts" / m["run_id"] / "kpis.arrow").exists() for m in entries)
+    assert all((e.directory / "parts" / f"{m['run_id']}.arrow").exists() for m in entries)
     assert f"{e.done} finished runs kept" in str(e) and f"{e.lost} in flight lost" in str(e)
     assert e.remaining == 10 - e.done
 
@@ -131,10 +132,37 @@ def test_a_half_written_run_is_run_again(tmp_path, scenario):
     store = Store.create(tmp_path / "half", started("run", [scenario], {}))
     for result in InProcess().run(todo[:3]):
         store.add(result)
-    (store.dir / "parts" / todo[1].run_id / "kpis.arrow").unlink()  # killed while writing run 1
+    part = store.dir / "parts" / f"{todo[1].run_id}.arrow"
+    part.with_suffix(".tmp").write_bytes(part.read_bytes()[:2000])  # killed while writing run 1: only its .tmp, cut short
+    part.unlink()
     with open(store.dir / "manifest.jsonl", "a") as f:
         f.write('{"run_id": "abc')  # killed while appending a line
     assert set(store.finished()) == {todo[0].run_id, todo[2].run_id}
     store.release()  # the killed command's lock ends with it
     done = api.run_scenario(scenario, workers=1, resume=store.dir)
     assert len(pd.read_parquet(done / "runs.parquet")) == 10
+
+
+def test_a_part_of_the_earlier_layout_is_run_again(tmp_path, scenario):
+    """A folder written before a part was one file holds parts/<run_id>/<table>.arrow: those runs
+    are run again on resume (docs/scenarios.md), and the results are those of an uninterrupted run."""
+    loaded = load(scenario)
+    todo = jobs(loaded.arms, 5, 9, tmp_path)
+    store = Store.create(tmp_path / "old", started("run", [scenario], {}))
+    for result in InProcess().run(todo[:2]):
+        store.add(result)
+    part = store.dir / "parts" / f"{todo[0].run_id}.arrow"
+    part.with_suffix("").mkdir()
+    for name, (at, _, _) in zip(PARTS, tables.index(part)):  # the earlier layout: a file per table, kpis last
+        t = tables.read(part, at)
+        with pa.ipc.new_file(str(part.with_suffix("") / f"{name}.arrow"), t.schema) as w:
+            w.write_table(t)
+    part.unlink()
+    assert set(store.finished()) == {todo[1].run_id}
+    store.release()
+    done = api.run_scenario(scenario, workers=1, resume=store.dir)
+    fresh = api.run_scenario(scenario, workers=1, out=tmp_path / "fresh")
+    assert (done / "parts" / part.name).exists() and len(manifest(done)) == 11  # run 0 again: its part, a second line
+    for name in ("runs", *TABLES):
+        pd.testing.assert_frame_equal(pd.read_parquet(done / f"{name}.parquet"), pd.read_parquet(fresh / f"{name}.parquet"),
+                                      check_exact=True)
