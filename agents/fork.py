@@ -154,7 +154,8 @@ def seed(c: Community, today: Today, w: World) -> None:
     m = c.members
     m.joined[rows] = today.joined
     c.spells.since[m.id[rows]] = today.joined
-    c.log[-1][0] = today.joined  # the invitation log starts each membership on its day
+    if len(rows):
+        c.log[-1][0] = today.joined  # the invitation log starts each membership on its day
     m.last_post[rows] = today.last_post
     m.novelty[rows] = today.novelty
     m.acquaint[rows] = np.minimum(acquaintance(today, w), np.maximum(c.group_sizes()[groups] - 1 - m.ties[rows], 0))
