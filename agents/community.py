@@ -689,8 +689,8 @@ class Community:
                                      _NONE if item is None else np.asarray(item, np.int64), int(day), int(channel),
                                      self.newcomer, sp.n, sp.since, sp.how, g.size, g.peak, self.joined, self.depth,
                                      self.root, self.n_groups, self.left, self.friends_inside, adj.indptr, adj.indices)
+        m._show(buffers, n + len(rows))  # (even with no new rows: _room may have moved the columns to new buffers)
         if len(rows):
-            m._show(buffers, n + len(rows))
             sp.n += len(rows)
             self.entered += came_in
             self.log.append(entry)

@@ -7,7 +7,8 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from agents.community import NEVER
+from agents.community import NEVER, OUTSIDE
+from agents.world import World
 from sim.model import CommunityModel
 from sim.outcomes import measure
 
@@ -106,3 +107,20 @@ def test_views_show_a_member_and_a_group(world):
     assert [g["group"] for g in view["groups"]] == c.members.group[c.members.person == i].tolist()
     g = c.group(0)
     assert g["size"] == c.group_sizes()[0] and g["closed"] is None
+
+
+def test_a_join_that_adds_nobody_keeps_later_changes_to_the_columns():
+    """Joining people who are all in that group already adds no row, but may still move the
+    membership columns to bigger buffers: the columns must then be those buffers' rows, or what
+    the day's rules write into the columns in place (muting, satisfaction) is lost at the next join."""
+    c = CommunityModel(World.model_validate({"population": {"size": 200}, "groups": {"initial": 1, "initial_members": 20}}),
+                       seed=1).community
+    m = c.members
+    members = m.person.copy()
+    assert len(c.join(members, np.zeros(len(members), np.int64), 1, OUTSIDE)) == 0  # all in group 0 already
+    m.muted[:] = True  # as react writes it, in place
+    newcomer = np.setdiff1d(np.arange(200), members)[:1]
+    c.join(newcomer, np.zeros(1, np.int64), 1, OUTSIDE)
+    assert m is c.members and len(c.members) == 21
+    assert c.members.muted[np.isin(c.members.person, members)].all()
+    assert not c.members.muted[c.members.person == newcomer[0]].any()
