@@ -82,12 +82,13 @@ def split(world, runs: int, days: int) -> None:
             f = getattr(self._rng, name)
 
             def call(*a, **k):
-                t = time.perf_counter()
-                try:
+                if not inside[0]:
                     return f(*a, **k)
-                finally:
-                    spent["draws"] += time.perf_counter() - t
-                    count["draws"] += inside[0]
+                t = time.perf_counter()
+                r = f(*a, **k)
+                spent["draws"] += time.perf_counter() - t
+                count["draws"] += 1
+                return r
             return call if callable(f) else f
 
     for mod in (behaviour, community, network, model, statistics):
