@@ -729,8 +729,8 @@ class Community:
                         "id": self.spells.start(n, day, MOVED)})
         self.groups._resize(to, +1)
         self._count_ties(new, +1)
-        self.log.append(np.stack([np.full(n, day), np.full(n, -1), keep["person"], to, self.depth[keep["person"]],
-                                  np.full(n, MOVED), np.full(n, -1), np.zeros(n, np.int64)]).astype(np.int64))
+        self.log.append(np.array([np.full(n, day), np.full(n, -1), keep["person"], to, self.depth[keep["person"]],
+                                  np.full(n, MOVED), np.full(n, -1), np.zeros(n)], np.int64))
         return new
 
     def dissolve(self, group: int, day: int) -> np.ndarray:

@@ -65,7 +65,6 @@ class Landed:
 
     job: Job
     kpis: dict[str, float]
-    run_id: str  # the job's, hashed once (`Job.run_id` hashes the whole scenario at every call)
 
 
 def _tags(job: Job) -> dict[str, Any]:
@@ -79,10 +78,10 @@ def write_part(parts: Path, result: RunResult) -> Landed:
     Pure file writing, so a local worker process can do it beside the run and hand back
     only a `Landed`: the parent then has little more to do per run than append a line.
     """
-    job, run_id = result.job, result.job.run_id
-    kpis = pa.Table.from_pylist([{**_tags(job), "run_id": run_id, **result.kpis}])
-    tables.write([kpis, *(getattr(result, name) for name in TABLES)], _part(Path(parts), run_id))
-    return Landed(job, result.kpis, run_id)
+    job = result.job
+    kpis = pa.Table.from_pylist([{**_tags(job), "run_id": job.run_id, **result.kpis}])
+    tables.write([kpis, *(getattr(result, name) for name in TABLES)], _part(Path(parts), job.run_id))
+    return Landed(job, result.kpis)
 
 
 def _part(parts: Path, run_id: str) -> Path:
@@ -206,9 +205,9 @@ class Store:
     def add(self, result: RunResult | Landed) -> None:
         """Record a finished run: write its part (unless a worker already did), then its manifest line."""
         if not isinstance(result, Landed):
-            result = write_part(self.dir / "parts", result)
+            write_part(self.dir / "parts", result)
         with open(self.dir / "manifest.jsonl", "a", encoding="utf-8") as f:
-            f.write(json.dumps({"run_id": result.run_id, **_tags(result.job)}) + "\n")
+            f.write(json.dumps({"run_id": result.job.run_id, **_tags(result.job)}) + "\n")
 
     def write_text(self, name: str, text: str) -> None:
         _atomic_text(text, self.dir / name)
