@@ -143,6 +143,18 @@ def _alive(pid: int) -> bool:
         return True  # no /proc: trust kill()
 
 
+def _await_forkserver(ctx: Any, up: threading.Event) -> None:
+    """(A thread.) Start a throwaway process: starting one waits until the forkserver has
+    imported qunsim and loaded its kernels. Then `up` (set even if that failed: the pool
+    then reports the failure)."""
+    try:
+        p = ctx.Process(target=int, daemon=True)
+        p.start()
+        p.join()
+    finally:
+        up.set()
+
+
 def _start_forkserver() -> None:
     """Start the forkserver with Ctrl-C ignored: an ignored signal stays ignored across exec,
     so a Ctrl-C while it imports qunsim stops only the parent, without a traceback from it."""
@@ -162,21 +174,31 @@ def _start_forkserver() -> None:
 class Local(Executor):
     """A pool of worker processes on this machine.
 
-    Workers are forked from a forkserver that has already imported qunsim: starting one
-    is cheap, and forking never copies the parent's threads (the progress bar has one).
+    Workers are forked from a forkserver that has already imported qunsim and loaded its
+    compiled kernels (sim/warm.py): starting one is cheap, and forking never copies the
+    parent's threads (the progress bar has one). The forkserver's own start takes seconds,
+    as long as dozens of small runs: meanwhile the parent runs jobs itself
+    (`help_while_starting`; off for a `fn` that may kill the process it runs in).
     """
 
-    def __init__(self, workers: int | None = None, fn: Run = execute):
+    def __init__(self, workers: int | None = None, fn: Run = execute, help_while_starting: bool = True):
         self.workers = max(1, workers or os.cpu_count() or 1)
-        self.fn = fn
+        self.fn, self.help_while_starting = fn, help_while_starting
         self._pool: cf.ProcessPoolExecutor | None = None
+        self._up: threading.Event | None = None  # set once the forkserver can fork warm workers
+
+    def _context(self):
+        ctx = mp.get_context("forkserver")
+        ctx.set_forkserver_preload(["sim.runner", "sim.warm"])
+        if self._up is None:
+            _start_forkserver()
+            self._up = threading.Event()
+            threading.Thread(target=_await_forkserver, args=(ctx, self._up), name="qunsim-forkserver", daemon=True).start()
+        return ctx
 
     def _start(self) -> cf.ProcessPoolExecutor:
         if self._pool is None:
-            ctx = mp.get_context("forkserver")
-            ctx.set_forkserver_preload(["sim.runner"])
-            _start_forkserver()
-            self._pool = cf.ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_worker_start,
+            self._pool = cf.ProcessPoolExecutor(self.workers, mp_context=self._context(), initializer=_worker_start,
                                                 initargs=(os.getpid(),))
         return self._pool
 
@@ -187,13 +209,17 @@ class Local(Executor):
         self.submitted = 0
         if not jobs:
             return
-        pool = self._start()
         queue = iter(jobs)
         window: set[cf.Future] = set()
         try:
+            if self._pool is None and self.help_while_starting:
+                self._context()
+                while not self._up.is_set() and (job := next(queue, None)) is not None:
+                    self.submitted += 1
+                    yield self.fn(job)  # no worker can start yet: this process runs the job (stored like any)
             while True:
                 while len(window) < 2 * self.workers and (job := next(queue, None)) is not None:
-                    window.add(pool.submit(_run, self.fn, job, parts))
+                    window.add(self._start().submit(_run, self.fn, job, parts))
                     self.submitted += 1
                 if not window:
                     return

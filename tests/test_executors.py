@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import gc
+import json
+import os
+import subprocess
+import sys
+import time
 import weakref
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -63,7 +69,7 @@ def test_the_local_pool_keeps_a_bounded_window_in_flight():
     seen = []
     try:
         for i, result in enumerate(ex.run(todo), 1):
-            assert ex.submitted - i < 2 * ex.workers  # never the whole queue at once
+            assert ex.submitted - i <= 2 * ex.workers  # never the whole queue at once
             seen.append(result.job.run_id)
     finally:
         ex.close()
@@ -104,3 +110,41 @@ def test_in_process_executor_runs_in_order():
     loaded = load(data={"name": "ip", "days": 3, "world": {"population": {"size": 300}, "groups": {"initial_members": 40}}})
     todo = jobs(loaded.arms, 3, 1)
     assert [r.job.rep for r in InProcess().run(todo)] == [0, 1, 2]
+
+
+def where(job):
+    """A job that says which process ran it, and whether that process had a kernel loaded before.
+    In the parent (QUNSIM_TEST_PARENT) it takes 0.5 s, so the workers' start is soon overtaken."""
+    from agents.community import _join
+
+    if str(os.getpid()) == os.environ.get("QUNSIM_TEST_PARENT"):
+        time.sleep(0.5)
+    return job.rep, os.getpid(), bool(_join.signatures)
+
+
+STARTING = """
+import json, os
+os.environ["QUNSIM_TEST_PARENT"] = str(os.getpid())
+from sim.executors import Local
+from sim.runner import jobs
+from sim.scenario import load
+from tests.test_executors import where
+todo = jobs(load(data={"name": "s", "world": {"population": {"size": 300}}}).arms, 60, 1)
+ex = Local(2, fn=where)
+print(json.dumps({"parent": os.getpid(), "ran": list(ex.run(todo))}))
+ex.close()
+"""
+
+
+def test_the_parent_runs_jobs_while_the_workers_start_and_workers_start_warm():
+    """A fresh process: its forkserver takes seconds to import qunsim, so the parent runs jobs
+    meanwhile; the workers come from the forkserver with the kernels loaded (sim/warm.py)."""
+    root = Path(__file__).resolve().parents[1]
+    out = subprocess.run([sys.executable, "-c", STARTING], capture_output=True, text=True, cwd=root, check=True)
+    seen = json.loads(out.stdout.strip().splitlines()[-1])
+    ran = seen["ran"]
+    assert sorted(rep for rep, _, _ in ran) == list(range(60))  # each job once
+    by_parent = [rep for rep, pid, _ in ran if pid == seen["parent"]]
+    in_workers = [(rep, warm) for rep, pid, warm in ran if pid != seen["parent"]]
+    assert by_parent and in_workers  # the first jobs wait for no worker, the window's go to the workers
+    assert all(warm for _, warm in in_workers)
