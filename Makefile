@@ -74,3 +74,4 @@ docs: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis
+	find agents sim -name '*.nb[ic]' -delete  # numba's compiled kernels (recompiled on the next run)

@@ -18,6 +18,7 @@ import numpy as np
 
 from .arrays import distinct
 from .compiled import jit
+from .draws import binomials, permutation, poissons, source, uniforms
 from .community import BY_MEMBERS, CREATED, INVITED, NEVER, OUTSIDE, OVERLOADED, REMOVED, UNHAPPY, Community, Memberships
 from .effects import Effects
 from .network import neighbours
@@ -99,10 +100,17 @@ def _arrivals(cum_weight, u, joined, never):
 
 def arrivals(c: Community, per_day: float, rng: np.random.Generator, cum_weight: np.ndarray) -> np.ndarray:
     """People who come through one outside channel today, drawn with the channel's weight interest^bias."""
-    k = rng.poisson(per_day)
+    return _arrive(source(rng), float(per_day), cum_weight, c.joined, NEVER)
+
+
+@jit
+def _arrive(bitgen, per_day, cum_weight, joined, never):
+    """arrivals' draws in its order: how many come (Poisson), a uniform each, then their order (a permutation)."""
+    k = poissons(bitgen, np.full(1, per_day))[0]
     if k == 0:
         return np.zeros(0, np.int64)
-    return rng.permutation(_arrivals(cum_weight, rng.random(k), c.joined, NEVER))
+    people = _arrivals(cum_weight, uniforms(bitgen, k), joined, never)
+    return people[permutation(bitgen, len(people))]  # Generator.permutation(people): the same swaps
 
 
 def admit(c: Community, people: np.ndarray, target: np.ndarray, rng: np.random.Generator) -> np.ndarray | None:
@@ -229,32 +237,56 @@ def _post_totals(count, valuable_posted, posters, level, spam, ritual, group, no
     return chat, valuable, totals, group_spam
 
 
+@jit
+def _post(bitgen, sociability, person, interest_term, ties, acquaint, group, sizes, activity, novelty, satisfaction, muted,
+          spammer, expertise, ritual_posts, operator, removal, n, tie_effect, tie_half, familiarity_effect, reply_effect, novelty_effect,
+          mood_weight, muted_factor, spam_rate, valuable_base, valuable_expertise):
+    """A day's posting in one call (see `post`): familiarity, rates, counts, valuable posts, rituals
+    (`ritual_posts` per person, empty if no lever asked), the group totals and the ads left after
+    moderation (`removal` per group; a group without ads draws nothing)."""
+    known = _familiarity(ties, acquaint, group, sizes)
+    rate = _multiplier(sociability, person, interest_term, ties, known, activity, group, novelty, satisfaction, muted,
+                       spammer, tie_effect, tie_half, familiarity_effect, reply_effect, novelty_effect, mood_weight,
+                       muted_factor, spam_rate)
+    count = poissons(bitgen, rate)
+    spam, posters, level, chance = _posters(count, spammer, person, expertise, valuable_base, valuable_expertise)
+    valuable_posted = binomials(bitgen, count[posters], chance)
+    ritual = np.zeros(len(person), np.int64)
+    if len(ritual_posts):
+        ritual_rate = np.empty(len(person))
+        for i in range(len(person)):
+            ritual_rate[i] = ritual_posts[person[i]] * (muted_factor if muted[i] else 1.0)  # muted members post fewer too
+        ritual = poissons(bitgen, ritual_rate)
+        for i in range(len(person)):
+            if spammer[i]:
+                ritual[i] = 0
+    chat, valuable, totals, group_spam = _post_totals(count, valuable_posted, posters, level, spam, ritual, group, novelty,
+                                                      n, operator)
+    keep = np.empty(n)
+    for k in range(n):
+        keep[k] = 1 - removal[k]
+    return known, chat, valuable, spam, ritual, totals, group_spam, binomials(bitgen, group_spam, keep)
+
+
 def post(c: Community, w: World, fx: Effects, rng: np.random.Generator, day: int, sizes: np.ndarray) -> Posts:
     """Each membership posts a Poisson count; spammers post ads instead; moderation removes some.
 
-    The draws are NumPy's, in this order: counts of all rows, valuable posts of the posters,
-    rituals of all rows, ads kept per group. (numba's own Poisson differs from NumPy's for
-    means of 10 and more: it truncates where NumPy floors, so a rare draw comes out 0.)"""
+    The draws are NumPy's (agents/draws.py), in this order: counts of all rows, valuable posts
+    of the posters, rituals of all rows, ads kept per group."""
     m, pp, pe = c.members, w.posting, c.people
     n = c.groups.n
-    known = familiarity(c, sizes)
-    rate = multiplier(c, w, known, pe.sociability, pp.spam_rate)
-    count = rng.poisson(rate)
-    spam, posters, level, chance = _posters(count, m.spammer, m.person, c.expertise, float(pp.valuable_base),
-                                            float(pp.valuable_expertise))
-    valuable_posted = rng.binomial(count[posters], chance)
     rituals = fx.touched("ritual_posts")  # a lever asked for them (thanks, check-ins, introductions)
-    ritual = np.zeros(len(m), np.int64)
-    if rituals:
-        ritual = rng.poisson(fx.ritual_posts[m.person] * np.where(m.muted, pp.muted_factor, 1.0))  # muted members post fewer too
-        ritual[m.spammer] = 0
     operator = fx.groups("operator_posts", n)
-    chat, valuable, totals, group_spam = _post_totals(count, valuable_posted, posters, level, spam, ritual, m.group,
-                                                      m.novelty, n, operator)
+    activity = np.expm1(c.groups.view("activity") / -pp.activity_half)  # as in `multiplier`
+    known, chat, valuable, spam, ritual, totals, group_spam, kept = _post(
+        source(rng), pe.sociability, m.person, pe.interest[m.person] ** pp.interest_exponent, m.ties, m.acquaint, m.group,
+        sizes, activity, m.novelty, m.satisfaction, m.muted, m.spammer, c.expertise,
+        fx.ritual_posts if rituals else _ABSENT, operator, fx.groups("spam_removal", n), n, float(pp.tie_effect), float(pp.tie_half),
+        float(w.familiarity.effect), float(pp.reply_effect), float(w.novelty.effect), float(pp.mood_weight),
+        float(pp.muted_factor), np.nan if pp.spam_rate is None else float(pp.spam_rate), float(pp.valuable_base),
+        float(pp.valuable_expertise))
     group_chat, group_valuable, group_ritual, group_fresh, group_level, group_spread = totals
     spam_posted = int(group_spam.sum())
-    # (speed: without ads there is nothing to draw: binomial(0, p) is 0 and takes no random number)
-    kept = rng.binomial(group_spam, 1 - fx.get("spam_removal")) if spam_posted else group_spam
     return Posts(
         chat=chat,
         valuable=valuable,
@@ -356,12 +388,13 @@ def _attention(person, group, chat, valuable, spam, ritual, muted, group_chat, g
 
 @jit
 def _utility(expm1, read, known, chat, valuable, person, group,
-             newcomers, joined, day, newcomer_reply, rewards, reward, draw, value_weight, chat_weight, spam_weight,
+             newcomers, joined, day, newcomer_reply, rewards, reward, bitgen, value_weight, chat_weight, spam_weight,
              overload_weight, reply_reward):
     """Each row's utility, summed term by term in `read`'s order, and whether its posts got a reply
-    (`draw`: a uniform per row). `read`: _attention's rows; `expm1`: of its exponents, the value,
-    chat and reply ones first (a saturating term is -expm1)."""
+    (a uniform per row from `bitgen`). `read`: _attention's rows; `expm1`: of its exponents, the
+    value, chat and reply ones first (a saturating term is -expm1)."""
     rows = len(known)
+    draw = uniforms(bitgen, rows)
     sat = expm1[: 3 * rows].reshape((3, rows))
     load, overload, s_read, phone = read[2], read[3], read[4], read[5]
     utility, replied = np.empty(rows), np.empty(rows, np.bool_)
@@ -413,7 +446,7 @@ def read(c: Community, w: World, fx: Effects, posts: Posts, rng: np.random.Gener
     utility, replied = _utility(
         expm1, read, posts.known, posts.chat, posts.valuable, m.person, m.group, newcomers, c.joined, day,
         fx.newcomer_reply if newcomers else _ABSENT, rewards, reward if rewards else _ABSENT,
-        rng.random(len(m)),  # (drawn by NumPy: a Generator costs a kernel ~10 us to take, these uniforms 3 us)
+        source(rng),
         float(r.value_weight), float(r.chat_weight), float(r.spam_weight), float(r.overload_weight),
         float(r.reply_reward))
     return Reading(valuable=read[0], talk=read[1], load=read[2], overload=read[3], utility=utility, reward=reward,
@@ -511,11 +544,13 @@ _WHY_CODES = np.array([UNHAPPY, OVERLOADED, REMOVED], np.int8)  # why a member l
 
 
 @jit
-def _react(u, tanh, overload, muted, spammer, person, group, patience, norms, removal, deterrence,
+def _react(bitgen, tanh, overload, muted, spammer, person, group, patience, norms, removal, deterrence,
            mute_rate, silent_mute_rate, unmute_rate, base_leave_rate, spammer_exit, spam_turn_rate, reform_rate, why_codes):
-    """react's decisions row by row (u: the day's four draws per row; tanh: of _reacting_exponents),
-    then its changes to `muted` and `spammer`; returns (mutes, leaves, why, turns)."""
+    """react's decisions row by row (the day's four uniforms per row from `bitgen`, as rows of u;
+    tanh: of _reacting_exponents), then its changes to `muted` and `spammer`; returns (mutes,
+    leaves, why, turns)."""
     n = len(muted)
+    u = uniforms(bitgen, 4 * n).reshape((4, n))
     readers = np.zeros(len(norms), np.int64)  # of ads: members neither muted nor posting ads, before anyone reacts
     for i in range(n):
         readers[group[i]] += not muted[i] and not spammer[i]
@@ -564,8 +599,7 @@ def react(c: Community, w: World, fx: Effects, reading: Reading, rng: np.random.
     """
     s, m, n = w.satisfaction, c.members, c.groups.n
     half = _reacting_exponents(m.satisfaction, float(s.leave_threshold), float(s.spam_threshold), float(s.softness))
-    u = rng.random((4, len(m)))
-    return _react(u, np.tanh(half), reading.overload, m.muted, m.spammer, m.person, m.group, c.people.patience,
+    return _react(source(rng), np.tanh(half), reading.overload, m.muted, m.spammer, m.person, m.group, c.people.patience,
                   c.groups.view("norms"), fx.groups("spammer_removal", n), fx.groups("spam_deterrence", n),
                   float(s.mute_rate), float(s.silent_mute_rate), float(s.unmute_rate), float(s.base_leave_rate),
                   float(s.spammer_exit), float(s.spam_turn_rate), float(s.reform_rate), _WHY_CODES)
@@ -659,11 +693,20 @@ def forward(c: Community, w: World, fx: Effects, reading: Reading, rng: np.rando
     sp, m, pe = w.spreading, c.members, c.people
     boost = fx.forward_boost if fx.touched("forward_boost") else _NO_BOOST
     expm1 = np.expm1(_forwarding_exponents(reading.valuable, m.satisfaction, m.person, pe.interest, boost, float(sp.forward_rate)))
-    adj, reach = c.network, int(sp.forward_reach)
-    rows, draws = _forwarders(rng.random(len(m)), expm1, m.person, adj.indptr, reach)
-    friend, item = _reached(rng.random(draws), rows, m.person, adj.indptr, adj.indices, c.n_groups, reach)
-    order = rng.permutation(len(friend))
-    return (*_first_exposures(order, friend, item, rows, m.person, m.group, Memberships.KEY), rows)
+    adj = c.network
+    return _forward(source(rng), expm1, m.person, m.group, adj.indptr, adj.indices, c.n_groups, int(sp.forward_reach),
+                    Memberships.KEY)
+
+
+@jit
+def _forward(bitgen, expm1, person, group, indptr, indices, n_groups, reach, key):
+    """forward's draws and exposures in one call, in its order: a uniform per row (who forwards),
+    one per friend draw (whom it reaches), then a permutation of the exposures."""
+    rows, draws = _forwarders(uniforms(bitgen, len(person)), expm1, person, indptr, reach)
+    friend, item = _reached(uniforms(bitgen, draws), rows, person, indptr, indices, n_groups, reach)
+    out_friend, out_group, out_person, out_item = _first_exposures(permutation(bitgen, len(friend)), friend, item, rows,
+                                                                   person, group, key)
+    return out_friend, out_group, out_person, out_item, rows
 
 
 @jit
@@ -719,13 +762,14 @@ def _at_most(x, cap):
 
 
 @jit
-def _invite(friend, group, inviter, item, k, expm1_k, draw, interest, join_max, connect_bonus, gift, homophily,
+def _invite(friend, group, inviter, item, k, expm1_k, bitgen, interest, join_max, connect_bonus, gift, homophily,
             indptr, indices, n_groups, exposed_by_k, joined_by_k):
     """Who of the exposed joins, one invitation per person (the first that took); the exposures
     and joins are added by friends inside into exposed_by_k and joined_by_k. The chance saturates in friends inside (1 - exp:
     `expm1_k` is expm1(-k / join_k_scale)) and rises with tie density in [0, 1], so density
-    is counted only for draws between the chances at 0 and at 1."""
+    is counted only for draws between the chances at 0 and at 1 (a uniform per exposure from `bitgen`)."""
     n = len(friend)
+    draw = uniforms(bitgen, n)
     joins = np.zeros(n, np.bool_)
     mark = np.zeros(len(n_groups), np.bool_)
     for i in range(n):
@@ -769,8 +813,7 @@ def invite(c: Community, w: World, fx: Effects, exposures, rng: np.random.Genera
     friend, group, inviter, item = exposures[:4]
     sp, adj = w.spreading, c.network
     k = c.friends_inside[friend]
-    draw = rng.random(len(friend))
-    return _invite(friend, group, inviter, item, k, np.expm1(k / -sp.join_k_scale), draw, c.people.interest, float(sp.join_max),
+    return _invite(friend, group, inviter, item, k, np.expm1(k / -sp.join_k_scale), source(rng), c.people.interest, float(sp.join_max),
                    float(sp.connect_bonus), float(sp.gift_fit * fx.join_gift), float(sp.homophily),
                    adj.indptr, adj.indices, c.n_groups, exposed_by_k, joined_by_k)
 

@@ -9,10 +9,11 @@ Kernels are bit-identical to the NumPy they replace, so every documented figure 
   loop: NumPy's SIMD versions differ from libm's in the last bit;
 - float totals NumPy takes pairwise (np.sum) stay np.sum; np.bincount's weighted sums
   are sequential, as a loop is;
-- random draws stay NumPy calls, in the order the rule makes them: numba's own
-  distributions are not NumPy's (its Poisson for means of 10 and more truncates where
-  NumPy floors, so about one draw in 30,000 comes out 0; tests/test_compiled.py checks
-  that no kernel takes a Generator).
+- random draws are NumPy's, in the order the rule makes them: a NumPy call, or inside a
+  kernel NumPy's own C functions on the Generator's bit generator (agents/draws.py).
+  numba's own distributions are not NumPy's (its Poisson for means of 10 and more
+  truncates where NumPy floors, so about one draw in 30,000 comes out 0;
+  tests/test_compiled.py checks that no kernel takes a Generator).
 Compiled code is cached on disk (numba's __pycache__ files): only a first run compiles. A
 kernel freezes the globals it reads when it compiles, and the cache notices changes to the
 kernel's own file only: constants of another module (NEVER, the WHY_LEFT codes) are passed

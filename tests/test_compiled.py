@@ -1,5 +1,6 @@
 """The compiled kernels (agents/compiled.py) keep a run bit-identical to the NumPy they replaced
-only if every random draw stays a NumPy call: numba's own distributions are not NumPy's.
+only if every random draw stays NumPy's (a NumPy call, or NumPy's own C functions through
+agents/draws.py): numba's own distributions are not NumPy's.
 
 Its Poisson for means of 10 and more truncates where NumPy floors (a rare draw comes out 0
 instead of being rejected), which moved a 1,000,000-member run from day 21 on before `post`
@@ -13,12 +14,13 @@ import numpy as np
 
 import agents.behaviour
 import agents.community
+import agents.draws
 import agents.network
 import sim.model
 from agents.world import World
 from sim.model import CommunityModel
 
-MODULES = (agents.behaviour, agents.community, agents.network, sim.model)
+MODULES = (agents.behaviour, agents.community, agents.draws, agents.network, sim.model)
 
 
 def _kernels():
@@ -45,8 +47,8 @@ def test_no_kernel_takes_a_random_generator():
 
 
 def test_posts_are_numpy_poisson_draws_of_the_posting_rates():
-    """Posting counts (talk + ads) are rng.poisson of each row's rate: the first draws of the day's
-    posting stream, with NumPy's algorithms (means of 10 and more included; numba's differs there
+    """Posting counts (talk + ads), drawn inside a kernel, are rng.poisson of each row's rate: the
+    first draws of the day's posting stream, with NumPy's algorithms (means of 10 and more included; numba's differs there
     about once in 30,000 draws, too rarely to show here: the test above guards that)."""
     from agents import behaviour as rules
     from agents.effects import Effects

@@ -194,3 +194,25 @@ def test_neighbours_lists_each_persons_friends_in_order():
         assert owner.dtype == np.int64 and friend.dtype == adj.indices.dtype
         assert np.array_equal(owner, np.repeat(np.arange(len(who)), np.diff(adj.indptr)[who]))
         assert np.array_equal(friend, np.concatenate([adj.indices[adj.indptr[p]: adj.indptr[p + 1]] for p in who] + [np.zeros(0, np.int64)]))
+
+
+def test_scratch_kept_between_builds_changes_no_network():
+    """The merge rounds' scratch memory outlives a build (agents/network.py `_scratch`): a build
+    after others, in this thread or in two threads at once, is the network a fresh process builds."""
+    import threading
+
+    def build(seed, n=3000):
+        return generate(Network(), n, np.random.default_rng(seed))
+
+    first = build(1)
+    build(2, n=5000)  # a bigger build leaves a bigger scratch behind
+    build(3, n=800)
+    again = build(1)
+    assert (first != again).nnz == 0 and first.nnz == again.nnz
+    got = {}
+    threads = [threading.Thread(target=lambda s=s: got.__setitem__(s, build(s))) for s in (1, 4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert (got[1] != first).nnz == 0 and (got[4] != build(4)).nnz == 0
