@@ -123,28 +123,44 @@ def where(job):
 
 
 STARTING = """
-import json, os
+import json, os, sys
 os.environ["QUNSIM_TEST_PARENT"] = str(os.getpid())
 from sim.executors import Local
 from sim.runner import jobs
 from sim.scenario import load
 from tests.test_executors import where
-todo = jobs(load(data={"name": "s", "world": {"population": {"size": 300}}}).arms, 60, 1)
+todo = jobs(load(data={"name": "s", "days": 30, "world": {"population": {"size": int(sys.argv[1])}}}).arms, 60, 1)
 ex = Local(2, fn=where)
 print(json.dumps({"parent": os.getpid(), "ran": list(ex.run(todo))}))
 ex.close()
 """
 
 
+def starting(people: int) -> tuple[list, list, list]:
+    """STARTING in a fresh process: (the reps run by the parent, (rep, warm) of those run by workers, all reps)."""
+    root = Path(__file__).resolve().parents[1]
+    out = subprocess.run([sys.executable, "-c", STARTING, str(people)], capture_output=True, text=True, cwd=root, check=True)
+    seen = json.loads(out.stdout.strip().splitlines()[-1])
+    ran = seen["ran"]
+    by_parent = [rep for rep, pid, _ in ran if pid == seen["parent"]]
+    in_workers = [(rep, warm) for rep, pid, warm in ran if pid != seen["parent"]]
+    return by_parent, in_workers, sorted(rep for rep, _, _ in ran)
+
+
 def test_the_parent_runs_jobs_while_the_workers_start_and_workers_start_warm():
     """A fresh process: its forkserver takes seconds to import qunsim, so the parent runs jobs
     meanwhile; the workers come from the forkserver with the kernels loaded (sim/warm.py)."""
-    root = Path(__file__).resolve().parents[1]
-    out = subprocess.run([sys.executable, "-c", STARTING], capture_output=True, text=True, cwd=root, check=True)
-    seen = json.loads(out.stdout.strip().splitlines()[-1])
-    ran = seen["ran"]
-    assert sorted(rep for rep, _, _ in ran) == list(range(60))  # each job once
-    by_parent = [rep for rep, pid, _ in ran if pid == seen["parent"]]
-    in_workers = [(rep, warm) for rep, pid, warm in ran if pid != seen["parent"]]
+    by_parent, in_workers, reps = starting(people=300)
+    assert reps == list(range(60))  # each job once
     assert by_parent and in_workers  # the first jobs wait for no worker, the window's go to the workers
     assert all(warm for _, warm in in_workers)
+
+
+def test_a_big_job_waits_for_a_worker():
+    """The parent runs only small jobs (people x days) while workers start: busy with a big one,
+    it would leave the workers idle once they are up (two long runs on two cores would take
+    twice as long)."""
+    from sim.executors import SMALL
+
+    by_parent, in_workers, reps = starting(people=SMALL // 30 + 1)  # x 30 days
+    assert reps == list(range(60)) and not by_parent and len(in_workers) == 60
