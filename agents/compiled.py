@@ -14,15 +14,45 @@ Kernels are bit-identical to the NumPy they replace, so every documented figure 
   numba's own distributions are not NumPy's (its Poisson for means of 10 and more
   truncates where NumPy floors, so about one draw in 30,000 comes out 0;
   tests/test_compiled.py checks that no kernel takes a Generator).
-Compiled code is cached on disk (numba's __pycache__ files): only a first run compiles. A
-kernel freezes the globals it reads when it compiles, and the cache notices changes to the
-kernel's own file only: constants of another module (NEVER, the WHY_LEFT codes) are passed
-in as arguments.
+Compiled code is cached on disk: only a first run compiles. numba's cache notices changes to a
+kernel's own file only, while a kernel compiles in what it calls from other files (the draws
+of agents/draws.py inside behaviour's rules): a stale copy can give old numbers or crash
+(numba's "descr is NULL"). So the cache is a folder named by a hash of every source file that
+holds kernels (`kernel_cache`): after an edit everything compiles afresh, once (~30 s).
+Constants of another module (NEVER, the WHY_LEFT codes) are still passed in as arguments.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
+import shutil
+from pathlib import Path
+
 import numba
+
+_PACKAGE = Path(__file__).resolve().parents[1]
+_SOURCES = ("agents", "sim")  # the folders whose modules define kernels
+
+
+def kernel_cache() -> Path:
+    """numba's cache folder for this version of the kernels' sources (NUMBA_CACHE_DIR, if set,
+    else agents/__pycache__, holds it); folders of other versions are removed."""
+    digest = hashlib.sha256()
+    for folder in _SOURCES:
+        for f in sorted((_PACKAGE / folder).glob("*.py")):
+            text = f.read_bytes()
+            if b"jit" in text:
+                digest.update(f.name.encode() + text)
+    base = Path(os.environ.get("NUMBA_CACHE_DIR") or Path(__file__).parent / "__pycache__")
+    here = base / f"kernels-{digest.hexdigest()[:12]}"
+    for old in base.glob("kernels-*"):
+        if old != here:
+            shutil.rmtree(old, ignore_errors=True)  # (another process may be removing it too)
+    return here
+
+
+numba.config.CACHE_DIR = str(kernel_cache())  # read by each kernel as it is defined, below and in the rule modules
 
 
 def jit(f):

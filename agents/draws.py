@@ -10,11 +10,13 @@ own bit generator (`source(rng)`), so the numbers, and the stream's state after 
 NumPy's bit for bit, in every branch of NumPy's algorithms (tests/test_draws.py). numba's own distributions are not NumPy's (its Poisson for means of 10
 and more truncates where NumPy floors), which is why kernels never draw with them.
 
-A kernel compiles these declarations in, and numba's cache notices changes to a kernel's own
-file only: after editing this file, delete the kernels' cache (`make clean`).
+Kernels of other files compile these in; an edit here starts a fresh kernel cache
+(agents/compiled.py `kernel_cache`), so none keeps a stale copy.
 """
 
 from __future__ import annotations
+
+import ctypes
 
 import llvmlite.binding as llvm
 import numpy as np
@@ -23,6 +25,11 @@ from numba import types
 
 from .compiled import jit
 
+_missing = [f for f in ("random_poisson", "random_binomial", "random_standard_uniform_fill", "random_interval")
+            if not hasattr(ctypes.CDLL(_generator.__file__), f)]
+if _missing:  # (NumPy 1.26-2.5 export them: the C API of numpy/random/c_distributions.pxd)
+    raise ImportError(f"this NumPy ({np.__version__}) does not export {', '.join(_missing)} from numpy.random._generator, "
+                      "which qunsim's compiled rules draw with: install a NumPy of 1.26 or later from PyPI")
 llvm.load_library_permanently(_generator.__file__)  # NumPy's symbols, resolvable by the kernels' linker
 _poisson = types.ExternalFunction("random_poisson", types.int64(types.uintp, types.float64))
 _binomial = types.ExternalFunction("random_binomial", types.int64(types.uintp, types.float64, types.int64, types.uintp))
@@ -53,11 +60,10 @@ def binomials(bitgen, n, p):
     """Generator.binomial(n, p) for 1-D arrays of trials and chances of one length, drawn from `bitgen`."""
     out = np.empty(len(n), np.int64)
     state = np.zeros(_BINOMIAL_STATE, np.int64)  # NumPy recomputes a set-up it has not cached: same numbers
-    at = state.ctypes.data
     for i in range(len(n)):
         if n[i] < 0 or not 0.0 <= p[i] <= 1.0:
             raise ValueError("binomial: trials below 0, or a chance outside [0, 1] or NaN")
-        out[i] = _binomial(bitgen, p[i], n[i], at)
+        out[i] = _binomial(bitgen, p[i], n[i], state.ctypes.data)  # (state used in the loop: numba frees an array after its last use)
     return out
 
 

@@ -144,7 +144,8 @@ def _alive(pid: int) -> bool:
         return True  # no /proc: trust kill()
 
 
-SMALL = 10_000_000  # people x days: a job the parent runs while workers start (the baseline's takes ~0.06 s)
+SMALL = 10_000_000  # people x days: a job the parent runs while workers start (the baseline's, 1.8 million, ~0.06 s;
+# at most ~4 s, if all the people are members: how long workers, once up, may wait for the parent)
 
 
 def _small(job: Job) -> bool:
@@ -160,6 +161,8 @@ def _await_forkserver(ctx: Any, up: threading.Event) -> None:
         p = ctx.Process(target=int, daemon=True)
         p.start()
         p.join()
+    except Exception:  # noqa: BLE001 — the forkserver failed: the pool, started next, reports why
+        pass
     finally:
         up.set()
 
@@ -200,11 +203,16 @@ class Local(Executor):
     def _context(self):
         ctx = mp.get_context("forkserver")
         ctx.set_forkserver_preload(["sim.runner", "sim.warm"])
-        if self._up is None:
-            _start_forkserver()
-            self._up = threading.Event()
-            threading.Thread(target=_await_forkserver, args=(ctx, self._up), name="qunsim-forkserver", daemon=True).start()
+        _start_forkserver()  # (started once a process: a no-op after)
         return ctx
+
+    def _starting(self) -> threading.Event:
+        """Set once the forkserver can fork warm workers (a thread waits for it)."""
+        if self._up is None:
+            self._up = threading.Event()
+            threading.Thread(target=_await_forkserver, args=(self._context(), self._up), name="qunsim-forkserver",
+                             daemon=True).start()
+        return self._up
 
     def _start(self) -> cf.ProcessPoolExecutor:
         if self._pool is None:
@@ -223,8 +231,8 @@ class Local(Executor):
         window: set[cf.Future] = set()
         try:
             if self._pool is None and self.help_while_starting:
-                self._context()
-                while not self._up.is_set() and (job := next(queue, None)) is not None:
+                up = self._starting()
+                while not up.is_set() and (job := next(queue, None)) is not None:
                     if not _small(job):  # the workers will be up before it would be done here
                         queue = itertools.chain([job], queue)
                         break

@@ -64,3 +64,23 @@ def test_posts_are_numpy_poisson_draws_of_the_posting_rates():
     assert np.count_nonzero(rate >= 10) > 2000  # NumPy's other Poisson algorithm is in play
     posts = rules.post(c, world, fx, np.random.default_rng(9), 0, sizes)
     assert np.array_equal(posts.chat + posts.valuable + posts.spam, np.random.default_rng(9).poisson(rate))
+
+
+def test_the_kernel_cache_is_new_for_new_kernel_sources(tmp_path, monkeypatch):
+    """numba notices a change to a kernel's own file only, yet kernels compile in kernels of other
+    files (agents/draws.py): the cache folder is named by all kernel sources, and old ones go."""
+    import agents.compiled as compiled
+
+    for folder in compiled._SOURCES:
+        (tmp_path / folder).mkdir()
+    (tmp_path / "agents" / "draws.py").write_text("@jit\ndef f(): return 1\n")
+    (tmp_path / "sim" / "notes.py").write_text("no kernels here\n")
+    monkeypatch.setattr(compiled, "_PACKAGE", tmp_path)
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path / "cache"))
+    first = compiled.kernel_cache()
+    first.mkdir(parents=True)
+    (tmp_path / "sim" / "notes.py").write_text("still none\n")
+    assert compiled.kernel_cache() == first  # a file without kernels does not count
+    (tmp_path / "agents" / "draws.py").write_text("@jit\ndef f(): return 2\n")
+    second = compiled.kernel_cache()
+    assert second != first and second.parent == first.parent and not first.exists()
