@@ -62,7 +62,7 @@ test-slow: $(DEV)
 test-bounds: $(DEV)
 	NUMBA_BOUNDSCHECK=1 NUMBA_CACHE_DIR=$(VENV)/numba-boundscheck $(PY) -m pytest -q -n 2 tests/test_invariants.py \
 	  tests/test_strategies.py tests/test_fork.py tests/test_network.py tests/test_community_mechanisms.py \
-	  tests/test_mechanisms.py tests/test_records.py tests/test_compiled.py
+	  tests/test_mechanisms.py tests/test_records.py tests/test_compiled.py tests/test_draws.py
 
 # make bench: speed figures (benchmarks/README.md; raw in benchmarks/out/); BENCH=quick for a sanity run
 BENCH  ?= full

@@ -238,9 +238,9 @@ def _post_totals(count, valuable_posted, posters, level, spam, ritual, group, no
 
 
 @jit
-def _post(bitgen, sociability, person, interest_term, ties, acquaint, group, sizes, activity, novelty, satisfaction, muted,
-          spammer, expertise, ritual_posts, operator, removal, n, tie_effect, tie_half, familiarity_effect, reply_effect, novelty_effect,
-          mood_weight, muted_factor, spam_rate, valuable_base, valuable_expertise):
+def _post(bitgen, sociability, person, interest_term, ties, acquaint, group, sizes, activity, novelty, satisfaction,
+          muted, spammer, expertise, ritual_posts, operator, removal, n, tie_effect, tie_half, familiarity_effect,
+          reply_effect, novelty_effect, mood_weight, muted_factor, spam_rate, valuable_base, valuable_expertise):
     """A day's posting in one call (see `post`): familiarity, rates, counts, valuable posts, rituals
     (`ritual_posts` per person, empty if no lever asked), the group totals and the ads left after
     moderation (`removal` per group; a group without ads draws nothing)."""
@@ -281,8 +281,8 @@ def post(c: Community, w: World, fx: Effects, rng: np.random.Generator, day: int
     known, chat, valuable, spam, ritual, totals, group_spam, kept = _post(
         source(rng), pe.sociability, m.person, pe.interest[m.person] ** pp.interest_exponent, m.ties, m.acquaint, m.group,
         sizes, activity, m.novelty, m.satisfaction, m.muted, m.spammer, c.expertise,
-        fx.ritual_posts if rituals else _ABSENT, operator, fx.groups("spam_removal", n), n, float(pp.tie_effect), float(pp.tie_half),
-        float(w.familiarity.effect), float(pp.reply_effect), float(w.novelty.effect), float(pp.mood_weight),
+        fx.ritual_posts if rituals else _ABSENT, operator, fx.groups("spam_removal", n), n, float(pp.tie_effect),
+        float(pp.tie_half), float(w.familiarity.effect), float(pp.reply_effect), float(w.novelty.effect), float(pp.mood_weight),
         float(pp.muted_factor), np.nan if pp.spam_rate is None else float(pp.spam_rate), float(pp.valuable_base),
         float(pp.valuable_expertise))
     group_chat, group_valuable, group_ritual, group_fresh, group_level, group_spread = totals
@@ -813,8 +813,8 @@ def invite(c: Community, w: World, fx: Effects, exposures, rng: np.random.Genera
     friend, group, inviter, item = exposures[:4]
     sp, adj = w.spreading, c.network
     k = c.friends_inside[friend]
-    return _invite(friend, group, inviter, item, k, np.expm1(k / -sp.join_k_scale), source(rng), c.people.interest, float(sp.join_max),
-                   float(sp.connect_bonus), float(sp.gift_fit * fx.join_gift), float(sp.homophily),
+    return _invite(friend, group, inviter, item, k, np.expm1(k / -sp.join_k_scale), source(rng), c.people.interest,
+                   float(sp.join_max), float(sp.connect_bonus), float(sp.gift_fit * fx.join_gift), float(sp.homophily),
                    adj.indptr, adj.indices, c.n_groups, exposed_by_k, joined_by_k)
 
 

@@ -37,7 +37,8 @@ _SOURCES = ("agents", "sim")  # the folders whose modules define kernels
 
 def kernel_cache() -> Path:
     """numba's cache folder for this version of the kernels' sources (NUMBA_CACHE_DIR, if set,
-    else agents/__pycache__, holds it); folders of other versions are removed."""
+    else agents/__pycache__, holds it); folders of other versions are removed. (numba's setting
+    is the process's: other numba code run alongside caches there too.)"""
     digest = hashlib.sha256()
     for folder in _SOURCES:
         for f in sorted((_PACKAGE / folder).glob("*.py")):

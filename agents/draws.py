@@ -7,8 +7,9 @@ splits a rule into more calls. NumPy draws each number with C functions that its
 `random_standard_uniform_fill`, `random_interval`: the C API of
 numpy/random/c_distributions.pxd). A kernel calls those same functions on the Generator's
 own bit generator (`source(rng)`), so the numbers, and the stream's state after them, are
-NumPy's bit for bit, in every branch of NumPy's algorithms (tests/test_draws.py). numba's own distributions are not NumPy's (its Poisson for means of 10
-and more truncates where NumPy floors), which is why kernels never draw with them.
+NumPy's bit for bit, in every branch of NumPy's algorithms (tests/test_draws.py). numba's
+own distributions are not NumPy's (its Poisson for means of 10 and more truncates where
+NumPy floors), which is why kernels never draw with them.
 
 Kernels of other files compile these in; an edit here starts a fresh kernel cache
 (agents/compiled.py `kernel_cache`), so none keeps a stale copy.
@@ -63,7 +64,7 @@ def binomials(bitgen, n, p):
     for i in range(len(n)):
         if n[i] < 0 or not 0.0 <= p[i] <= 1.0:
             raise ValueError("binomial: trials below 0, or a chance outside [0, 1] or NaN")
-        out[i] = _binomial(bitgen, p[i], n[i], state.ctypes.data)  # (state used in the loop: numba frees an array after its last use)
+        out[i] = _binomial(bitgen, p[i], n[i], state.ctypes.data)  # (read here: numba frees an array after its last use)
     return out
 
 

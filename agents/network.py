@@ -229,7 +229,6 @@ def _scratch(name: str, n: int) -> np.ndarray:
     return a[:n]
 
 
-
 def block_model(n: int, mean_degree: float, block: int, mixing: float, exponent: float | None, rng: np.random.Generator) -> sp.csr_array:
     """Degree-corrected stochastic block model on contiguous blocks of size `block`.
 

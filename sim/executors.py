@@ -149,6 +149,7 @@ SMALL = 10_000_000  # people x days: a job the parent runs while workers start (
 
 
 def _small(job: Job) -> bool:
+    """Could the parent run `job` while workers start (people x days at most SMALL)?"""
     world = job.scenario.get("world", {})
     return world.get("population", {}).get("size", SMALL) * job.scenario.get("days", SMALL) <= SMALL
 
