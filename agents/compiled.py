@@ -18,7 +18,8 @@ Compiled code is cached on disk: only a first run compiles. numba's cache notice
 kernel's own file only, while a kernel compiles in what it calls from other files (the draws
 of agents/draws.py inside behaviour's rules): a stale copy can give old numbers or crash
 (numba's "descr is NULL"). So the cache is a folder named by a hash of every source file that
-holds kernels (`kernel_cache`): after an edit everything compiles afresh, once (~30 s).
+holds kernels (`kernel_cache`): after an edit everything compiles afresh, once (~30 s); the
+last few versions stay, so going back to one compiles nothing.
 Constants of another module (NEVER, the WHY_LEFT codes) are still passed in as arguments.
 """
 
@@ -37,8 +38,9 @@ _SOURCES = ("agents", "sim")  # the folders whose modules define kernels
 
 def kernel_cache() -> Path:
     """numba's cache folder for this version of the kernels' sources (NUMBA_CACHE_DIR, if set,
-    else agents/__pycache__, holds it); folders of other versions are removed. (numba's setting
-    is the process's: other numba code run alongside caches there too.)"""
+    else agents/__pycache__, holds it). The folders of the last KEPT versions used stay (going
+    back to a branch compiles nothing), older ones are removed. (numba's setting is the
+    process's: other numba code run alongside caches there too.)"""
     digest = hashlib.sha256()
     for folder in _SOURCES:
         for f in sorted((_PACKAGE / folder).glob("*.py")):
@@ -47,10 +49,18 @@ def kernel_cache() -> Path:
                 digest.update(f.name.encode() + text)
     base = Path(os.environ.get("NUMBA_CACHE_DIR") or Path(__file__).parent / "__pycache__")
     here = base / f"kernels-{digest.hexdigest()[:12]}"
-    for old in base.glob("kernels-*"):
-        if old != here:
-            shutil.rmtree(old, ignore_errors=True)  # (another process may be removing it too)
+    try:
+        here.mkdir(parents=True, exist_ok=True)
+        os.utime(here)  # the last used
+        used = sorted(base.glob("kernels-*"), key=lambda d: d.stat().st_mtime, reverse=True)
+    except OSError:  # not writable, or another process removed one meanwhile: numba finds a place itself
+        return here
+    for old in used[KEPT:]:
+        shutil.rmtree(old, ignore_errors=True)
     return here
+
+
+KEPT = 3  # versions of the kernels' cache kept side by side
 
 
 numba.config.CACHE_DIR = str(kernel_cache())  # read by each kernel as it is defined, below and in the rule modules

@@ -8,6 +8,7 @@ drew in NumPy again.
 """
 
 import inspect
+import os
 
 import numba
 import numpy as np
@@ -78,9 +79,15 @@ def test_the_kernel_cache_is_new_for_new_kernel_sources(tmp_path, monkeypatch):
     monkeypatch.setattr(compiled, "_PACKAGE", tmp_path)
     monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path / "cache"))
     first = compiled.kernel_cache()
-    first.mkdir(parents=True)
     (tmp_path / "sim" / "notes.py").write_text("still none\n")
     assert compiled.kernel_cache() == first  # a file without kernels does not count
-    (tmp_path / "agents" / "draws.py").write_text("@jit\ndef f(): return 2\n")
-    second = compiled.kernel_cache()
-    assert second != first and second.parent == first.parent and not first.exists()
+    os.utime(first, (1, 1))  # (the order of use, whatever the clock's resolution)
+    versions = [first]
+    for k in range(2, compiled.KEPT + 2):
+        (tmp_path / "agents" / "draws.py").write_text(f"@jit\ndef f(): return {k}\n")
+        versions.append(compiled.kernel_cache())
+        os.utime(versions[-1], (k, k))
+    assert len(set(versions)) == len(versions) and all(v.parent == first.parent for v in versions)
+    (tmp_path / "agents" / "draws.py").write_text(f"@jit\ndef f(): return {compiled.KEPT + 1}\n")
+    assert compiled.kernel_cache() == versions[-1]  # back to a version used: its folder, kept
+    assert sorted(first.parent.glob("kernels-*")) == sorted(versions[-compiled.KEPT:])  # the oldest went
