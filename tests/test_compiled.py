@@ -49,8 +49,9 @@ def test_no_kernel_takes_a_random_generator():
 
 def test_posts_are_numpy_poisson_draws_of_the_posting_rates():
     """Posting counts (talk + ads), drawn inside a kernel, are rng.poisson of each row's rate: the
-    first draws of the day's posting stream, with NumPy's algorithms (means of 10 and more included; numba's differs there
-    about once in 30,000 draws, too rarely to show here: the test above guards that)."""
+    first draws of the day's posting stream, with NumPy's algorithms (means of 10 and more
+    included; numba's differs there about once in 30,000 draws, too rarely to show here: the
+    test above guards that)."""
     from agents import behaviour as rules
     from agents.effects import Effects
 
@@ -69,7 +70,7 @@ def test_posts_are_numpy_poisson_draws_of_the_posting_rates():
 
 def test_the_kernel_cache_is_new_for_new_kernel_sources(tmp_path, monkeypatch):
     """numba notices a change to a kernel's own file only, yet kernels compile in kernels of other
-    files (agents/draws.py): the cache folder is named by all kernel sources, and old ones go."""
+    files (agents/draws.py): the cache folder is named by all kernel sources; the last KEPT stay."""
     import agents.compiled as compiled
 
     for folder in compiled._SOURCES:

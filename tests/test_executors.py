@@ -152,7 +152,7 @@ def test_the_parent_runs_jobs_while_the_workers_start_and_workers_start_warm():
     meanwhile; the workers come from the forkserver with the kernels loaded (sim/warm.py)."""
     by_parent, in_workers, reps = starting(people=300)
     assert reps == list(range(60))  # each job once
-    assert by_parent and in_workers  # the first jobs wait for no worker, the window's go to the workers
+    assert by_parent and in_workers  # the first jobs ran here, the rest once workers were up
     assert all(warm for _, warm in in_workers)
 
 
