@@ -171,15 +171,29 @@ def multiplier(c: Community, w: World, known: np.ndarray, sociability: np.ndarra
     posts in that group (interest, friends inside, familiarity `known`, yesterday's activity, novelty,
     mood, mute); an ad poster's row is `spam_rate` instead, if given.
 
-    Apart from `post` so that a fork (agents/fork.py) can read an observed rate as sociability;
-    `post` passes sociability, so the product is taken in the same order as ever."""
-    m, pp = c.members, w.posting
+    Apart from `post` (which takes the same product inside its kernel) so that a fork
+    (agents/fork.py) can read an observed rate as sociability."""
+    m = c.members
     base = np.ones(c.people.size) if sociability is None else sociability
-    activity = np.expm1(c.groups.view("activity") / -pp.activity_half)  # yesterday's talk begets replies
-    return _multiplier(base, m.person, c.people.interest[m.person] ** pp.interest_exponent, m.ties, known, activity, m.group,
-                       m.novelty, m.satisfaction, m.muted, m.spammer, float(pp.tie_effect), float(pp.tie_half),
-                       float(w.familiarity.effect), float(pp.reply_effect), float(w.novelty.effect),
-                       float(pp.mood_weight), float(pp.muted_factor), np.nan if spam_rate is None else float(spam_rate))
+    interest_term, activity = _rate_terms(c, w)
+    return _multiplier(base, m.person, interest_term, m.ties, known, activity, m.group, m.novelty, m.satisfaction,
+                       m.muted, m.spammer, *_rate_weights(w, spam_rate))
+
+
+def _rate_terms(c: Community, w: World) -> tuple[np.ndarray, np.ndarray]:
+    """The posting rate's NumPy-computed terms (their bits are NumPy's pow and expm1): interest^exponent
+    per row, and per group expm1(-activity / activity_half) (yesterday's talk begets replies)."""
+    pp = w.posting
+    interest_term = c.people.interest[c.members.person] ** pp.interest_exponent
+    return interest_term, np.expm1(c.groups.view("activity") / -pp.activity_half)
+
+
+def _rate_weights(w: World, spam_rate: float | None) -> tuple[float, ...]:
+    """_multiplier's world parameters, in its order (spam_rate NaN for none)."""
+    pp = w.posting
+    return (float(pp.tie_effect), float(pp.tie_half), float(w.familiarity.effect), float(pp.reply_effect),
+            float(w.novelty.effect), float(pp.mood_weight), float(pp.muted_factor),
+            np.nan if spam_rate is None else float(spam_rate))
 
 
 _ABSENT = np.zeros(0)  # stands for a lever handle nobody touched (the kernel's flag says so)
@@ -277,13 +291,11 @@ def post(c: Community, w: World, fx: Effects, rng: np.random.Generator, day: int
     n = c.groups.n
     rituals = fx.touched("ritual_posts")  # a lever asked for them (thanks, check-ins, introductions)
     operator = fx.groups("operator_posts", n)
-    activity = np.expm1(c.groups.view("activity") / -pp.activity_half)  # as in `multiplier`
+    interest_term, activity = _rate_terms(c, w)
     known, chat, valuable, spam, ritual, totals, group_spam, kept = _post(
-        source(rng), pe.sociability, m.person, pe.interest[m.person] ** pp.interest_exponent, m.ties, m.acquaint, m.group,
-        sizes, activity, m.novelty, m.satisfaction, m.muted, m.spammer, c.expertise,
-        fx.ritual_posts if rituals else _ABSENT, operator, fx.groups("spam_removal", n), n, float(pp.tie_effect),
-        float(pp.tie_half), float(w.familiarity.effect), float(pp.reply_effect), float(w.novelty.effect), float(pp.mood_weight),
-        float(pp.muted_factor), np.nan if pp.spam_rate is None else float(pp.spam_rate), float(pp.valuable_base),
+        source(rng), pe.sociability, m.person, interest_term, m.ties, m.acquaint, m.group, sizes, activity, m.novelty,
+        m.satisfaction, m.muted, m.spammer, c.expertise, fx.ritual_posts if rituals else _ABSENT, operator,
+        fx.groups("spam_removal", n), n, *_rate_weights(w, pp.spam_rate), float(pp.valuable_base),
         float(pp.valuable_expertise))
     group_chat, group_valuable, group_ritual, group_fresh, group_level, group_spread = totals
     spam_posted = int(group_spam.sum())

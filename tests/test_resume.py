@@ -126,12 +126,17 @@ def test_the_command_line_says_what_was_lost_and_exits_130(tmp_path, scenario, m
     assert len(manifest(out)) == 10
 
 
-def test_a_half_written_run_is_run_again(tmp_path, scenario):
-    loaded = load(scenario)
-    todo = jobs(loaded.arms, 5, 9, tmp_path)
-    store = Store.create(tmp_path / "half", started("run", [scenario], {}))
-    for result in InProcess().run(todo[:3]):
+def stored(tmp_path, scenario, name: str, k: int) -> tuple[list, Store]:
+    """A new results folder `name` of the scenario's jobs (5 replications, seed 9), the first k finished."""
+    todo = jobs(load(scenario).arms, 5, 9, tmp_path)
+    store = Store.create(tmp_path / name, started("run", [scenario], {}))
+    for result in InProcess().run(todo[:k]):
         store.add(result)
+    return todo, store
+
+
+def test_a_half_written_run_is_run_again(tmp_path, scenario):
+    todo, store = stored(tmp_path, scenario, "half", 3)
     part = store.dir / "parts" / f"{todo[1].run_id}.arrow"
     part.with_suffix(".tmp").write_bytes(part.read_bytes()[:2000])  # killed while writing run 1: only its .tmp, cut short
     part.unlink()
@@ -146,11 +151,7 @@ def test_a_half_written_run_is_run_again(tmp_path, scenario):
 def test_a_part_of_the_earlier_layout_is_run_again(tmp_path, scenario):
     """A folder written before a part was one file holds parts/<run_id>/<table>.arrow: those runs
     are run again on resume (docs/scenarios.md), and the results are those of an uninterrupted run."""
-    loaded = load(scenario)
-    todo = jobs(loaded.arms, 5, 9, tmp_path)
-    store = Store.create(tmp_path / "old", started("run", [scenario], {}))
-    for result in InProcess().run(todo[:2]):
-        store.add(result)
+    todo, store = stored(tmp_path, scenario, "old", 2)
     part = store.dir / "parts" / f"{todo[0].run_id}.arrow"
     part.with_suffix("").mkdir()
     for name, (at, _, _) in zip(PARTS, tables.index(part)):  # the earlier layout: a file per table, kpis last
