@@ -15,7 +15,7 @@ from the same community.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import scipy.sparse as sp
@@ -177,5 +177,7 @@ def seed(c: Community, today: Today, w: World) -> None:
     typical = float(np.median(kappa / interest[today.person])) if len(kappa) else 1.0
     kappa_person = np.where(count > 0, mean, interest * typical)  # former members: their interest, a typical member's rest
     p = w.population
-    c.people.sociability[:k] = sociability_map(today.messages, kappa_person * today.days, p.sociability_median,
-                                               p.sociability_sigma, p.sociability_cap)
+    sociability = c.people.sociability.copy()  # (the drawn people are read-only: a replication's arms share them)
+    sociability[:k] = sociability_map(today.messages, kappa_person * today.days, p.sociability_median,
+                                      p.sociability_sigma, p.sociability_cap)
+    c.people = replace(c.people, sociability=sociability)

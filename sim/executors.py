@@ -109,10 +109,26 @@ class InProcess(Executor):
         return "this process"
 
 
-def _run(fn: Run, job: Job, parts: Path | None) -> RunResult | Landed:
-    """In a worker: run the job and, given a parts folder, write the result there."""
-    result = fn(job)
-    return write_part(parts, result) if parts is not None else result
+def _run(fn: Run, jobs: list[Job], parts: Path | None) -> list[RunResult | Landed]:
+    """In a worker: run the jobs in turn and, given a parts folder, write each result there."""
+    return [write_part(parts, result) if parts is not None else result for result in map(fn, jobs)]
+
+
+BATCH = 8  # jobs at most in one worker task
+
+
+def _batches(jobs: Iterator[Job]) -> Iterator[list[Job]]:
+    """Consecutive jobs of one replication (its arms: jobs come replication-major) as one worker
+    task, so that they share their replication's people (sim/people.py) instead of each worker
+    building them again."""
+    batch: list[Job] = []
+    for job in jobs:
+        if batch and (job.seed != batch[0].seed or len(batch) == BATCH):
+            yield batch
+            batch = []
+        batch.append(job)
+    if batch:
+        yield batch
 
 
 def _worker_start(parent: int) -> None:
@@ -193,6 +209,7 @@ class Local(Executor):
     as long as dozens of small runs: meanwhile the parent runs small jobs itself
     (`help_while_starting`; off for a `fn` that may kill the process it runs in). A big job
     waits for a worker: the parent busy with it would leave the workers idle once up.
+    A replication's arms go to a worker together, as one task (`_batches`).
     """
 
     def __init__(self, workers: int | None = None, fn: Run = execute, help_while_starting: bool = True):
@@ -239,15 +256,16 @@ class Local(Executor):
                         break
                     self.submitted += 1
                     yield self.fn(job)  # no worker can start yet: this process runs the job (stored like any)
+            batches = _batches(queue)
             while True:
-                while len(window) < 2 * self.workers and (job := next(queue, None)) is not None:
-                    window.add(self._start().submit(_run, self.fn, job, parts))
-                    self.submitted += 1
+                while len(window) < 2 * self.workers and (batch := next(batches, None)) is not None:
+                    window.add(self._start().submit(_run, self.fn, batch, parts))
+                    self.submitted += len(batch)
                 if not window:
                     return
                 done, window = cf.wait(window, return_when=cf.FIRST_COMPLETED)
                 while done:
-                    yield done.pop().result()  # a failed run or a dead worker raises here
+                    yield from done.pop().result()  # a failed run or a dead worker raises here
         except BaseException:  # includes GeneratorExit when the caller stops early
             self._stop()
             raise

@@ -13,14 +13,15 @@ from agents import fork
 from agents.compiled import jit
 from agents.community import INITIAL, INVITED, LAUNCH, NEVER, OUTSIDE, Community
 from agents.effects import Effects
-from agents.network import generate, neighbours
+from agents.network import neighbours
 from agents.operator import Operator
-from agents.population import Population
 from agents.world import World
 
 from .fork import read as read_today
+from .people import people_and_network
 
-STREAMS = ("population", "network", "launch", "arrivals", "posting", "reading", "reacting", "spreading", "operator", "creating")
+# a run's named streams besides the build's "population" and "network" (sim/people.py)
+STREAMS = ("launch", "arrivals", "posting", "reading", "reacting", "spreading", "operator", "creating")
 MAU_WINDOW = 30  # days: "monthly" active, and "silent" = no post in this window
 
 
@@ -157,10 +158,7 @@ class CommunityModel(mesa.Model):
         self.world, self.seed_value, self.record_groups = world, seed, record_groups
         self.rngs = streams(seed)
         self.day = 0
-        people = Population.draw(world.population, self.rngs["population"])
-        network = generate(world.network, people.size, self.rngs["network"])
-        if world.start is not None and world.network.kind != "edge_list" and world.groups.launch_from == "interest":
-            network = fork.scatter(network, self.rngs["network"])
+        people, network = people_and_network(world, seed, stream)  # (drawn from the "population" and "network" streams)
         g = world.groups
         self.community = c = Community(people, network, g.norms, g.cap, g.overflow,
                                        satisfaction=world.satisfaction.initial, expectation=world.satisfaction.aspiration)
