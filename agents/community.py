@@ -19,7 +19,7 @@ import numpy as np
 import scipy.sparse as sp
 from numba import literal_unroll
 
-from .compiled import jit
+from .compiled import jit, shift
 from .network import from_edges, neighbours
 from .population import Population
 
@@ -141,12 +141,11 @@ def _fresh(key, new_key, order):
 def _splice(buf, n, values, order, placed):
     """In place: buf[:n] (room for len(placed) more) with values[order[j]] (or values[0] for all: one
     value broadcast) at row placed[j] (increasing) and the old rows, in order, between. Rows move
-    a block at a time (numba copies an overlapping source first), from the last block down, so
-    none is overwritten before it has moved."""
+    a block at a time (`shift`), from the last block down, so none is overwritten before it has moved."""
     src = n  # old rows [0, src) have not moved yet
     for j in range(len(placed) - 1, -1, -1):
         r = placed[j]
-        buf[r + 1:src + j + 1] = buf[r - j:src]
+        shift(buf, r - j, src, j + 1)
         buf[r] = values[0] if len(values) == 1 else values[order[j]]
         src = r - j
 
@@ -191,7 +190,7 @@ def _close_up(buf, n, rows):
     """In place: buf[:n] without `rows` (sorted, distinct), the rows after each moved up a block at a time."""
     for k in range(len(rows)):
         end = rows[k + 1] if k + 1 < len(rows) else n
-        buf[rows[k] - k:end - k - 1] = buf[rows[k] + 1:end]
+        shift(buf, rows[k] + 1, end, -k - 1)
 
 
 @jit

@@ -69,3 +69,18 @@ numba.config.CACHE_DIR = str(kernel_cache())  # read by each kernel as it is def
 def jit(f):
     """numba.njit, cached on disk, with NumPy's division semantics (x / 0 is inf or nan, no exception)."""
     return numba.njit(cache=True, error_model="numpy")(f)
+
+
+_memmove = numba.types.ExternalFunction("memmove", numba.types.uintp(numba.types.uintp, numba.types.uintp, numba.types.uintp))
+
+
+@jit
+def shift(buf, start, end, by):
+    """buf[start + by:end + by] = buf[start:end] (1-D, contiguous), an overlapping block moved by C's
+    memmove: numba's slice assignment first copies an overlapping source into a new array.
+    Checked always: memory outside the array is not numba's to check."""
+    if end > start:
+        if start < 0 or end > len(buf) or start + by < 0 or end + by > len(buf):
+            raise IndexError("shift: a block outside the array")
+        size = buf.itemsize
+        _memmove(buf.ctypes.data + (start + by) * size, buf.ctypes.data + start * size, (end - start) * size)

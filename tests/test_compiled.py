@@ -12,12 +12,14 @@ import os
 
 import numba
 import numpy as np
+import pytest
 
 import agents.behaviour
 import agents.community
 import agents.draws
 import agents.network
 import sim.model
+from agents.compiled import shift
 from agents.world import World
 from sim.model import CommunityModel
 
@@ -92,3 +94,22 @@ def test_the_kernel_cache_is_new_for_new_kernel_sources(tmp_path, monkeypatch):
     (tmp_path / "agents" / "draws.py").write_text(f"@jit\ndef f(): return {compiled.KEPT + 1}\n")
     assert compiled.kernel_cache() == versions[-1]  # back to a version used: its folder, kept
     assert sorted(first.parent.glob("kernels-*")) == sorted(versions[-compiled.KEPT:])  # the oldest went
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.int32, np.float64, np.bool_])
+def test_shift_moves_an_overlapping_block_as_numpy_does(dtype):
+    rng = np.random.default_rng(5)
+    for start, end, by in [(3, 40, 1), (3, 40, 7), (10, 50, -10), (1, 50, -1), (5, 5, 3), (0, 45, 5)]:
+        buf = rng.integers(0, 100, 50).astype(dtype)
+        want = buf.copy()
+        want[start + by:end + by] = want[start:end].copy()
+        shift(buf, start, end, by)
+        assert np.array_equal(buf, want), (start, end, by)
+
+
+def test_shift_refuses_a_block_outside_the_array():
+    buf = np.arange(10)
+    for start, end, by in [(5, 10, 1), (0, 4, -1), (-1, 3, 1), (2, 11, -2)]:
+        with pytest.raises(IndexError):
+            shift(buf, start, end, by)
+    assert np.array_equal(buf, np.arange(10))
