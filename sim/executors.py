@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 from agents.params import shorten
 
 from . import __version__
+from .people import among_same_people
 from .runner import Job, RunResult, execute
 from .scenario import Problem, ScenarioError
 from .store import Landed, write_part
@@ -118,12 +119,13 @@ BATCH = 8  # jobs at most in one worker task
 
 
 def _batches(jobs: Iterator[Job]) -> Iterator[list[Job]]:
-    """Consecutive jobs of one replication (its arms: jobs come replication-major) as one worker
-    task, so that they share their replication's people (sim/people.py) instead of each worker
-    building them again."""
+    """Consecutive jobs among the same people (a replication's arms: jobs come replication-major)
+    as one worker task, so that they share the build (sim/people.py) instead of each worker
+    building it again."""
     batch: list[Job] = []
     for job in jobs:
-        if batch and (job.seed != batch[0].seed or len(batch) == BATCH):
+        first = batch[0] if batch else None
+        if first and (job.seed != first.seed or not among_same_people(job.scenario, first.scenario) or len(batch) == BATCH):
             yield batch
             batch = []
         batch.append(job)

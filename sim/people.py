@@ -65,6 +65,14 @@ def _key(world: World, seed: int) -> str:
                        edges and [edges.st_size, edges.st_mtime_ns]])
 
 
+def among_same_people(a: dict, b: dict) -> bool:
+    """Do two resolved scenarios (plain data, as jobs carry them) build the same people on one seed?"""
+    def part(s: dict) -> list:
+        w = s.get("world", {})
+        return [w.get("population"), w.get("network"), w.get("start"), w.get("groups", {}).get("launch_from")]
+    return part(a) == part(b)
+
+
 def _estimate(world: World) -> int:
     """Bytes of a build, roughly: 6 traits and ~9 bytes per tie end a person."""
     return int(world.population.size * (48 + 9 * world.network.mean_degree + 8))

@@ -102,3 +102,14 @@ def test_a_replications_arms_go_to_one_worker_together():
     assert [[j.rep for j in b] for b in batches] == [[0, 0], [1, 1], [2, 2]]
     many = [j for j in todo for _ in range(5)]  # 10 jobs a replication: split at 8
     assert [len(b) for b in _batches(iter(many))] == [8, 2, 8, 2, 8, 2]
+
+
+def test_jobs_among_other_people_are_not_batched():
+    """A sweep of population settings on one seed: each point builds its own people, so batching
+    them would only make a worker's task longer."""
+    loaded = load(ROOT / "scenarios" / "dunbar_split.yaml")
+    todo = jobs(loaded.arms, 1, 1)
+    other = jobs(loaded.arms, 1, 1)
+    for j in other:
+        j.scenario["world"]["population"]["interest_mean"] = 0.5
+    assert [len(b) for b in _batches(iter(todo + other))] == [2, 2]
