@@ -17,7 +17,9 @@ import json
 import os
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 
+import numpy as np
 import scipy.sparse as sp
 
 from agents import fork
@@ -28,9 +30,10 @@ from agents.world import World
 KEEP = 64 * 2**20  # bytes of builds kept: ~20 of the baseline's (3 MB), one of any size beyond
 _kept: OrderedDict[str, tuple[Population, sp.csr_array, int]] = OrderedDict()
 _lock = threading.Lock()  # (a dask worker runs jobs in threads)
+Streams = Callable[[int, str], np.random.Generator]  # (seed, name) -> that named stream (sim/model.py stream)
 
 
-def people_and_network(world: World, seed: int, stream) -> tuple[Population, sp.csr_array]:
+def people_and_network(world: World, seed: int, stream: Streams) -> tuple[Population, sp.csr_array]:
     """The population and network of `world` on replication seed `seed` (`stream(seed, name)`:
     its named random streams), as a fresh build would give them."""
     key = _key(world, seed)
@@ -43,11 +46,12 @@ def people_and_network(world: World, seed: int, stream) -> tuple[Population, sp.
     people = Population.draw(world.population, stream(seed, "population"))
     rng = stream(seed, "network")
     network = generate(world.network, people.size, rng)
-    if world.start is not None and world.network.kind != "edge_list" and world.groups.launch_from == "interest":
+    if _scattered(world):
         network = fork.scatter(network, rng)
-    for a in (*vars(people).values(), network.data, network.indices, network.indptr):
+    arrays = (*vars(people).values(), network.data, network.indices, network.indptr)
+    for a in arrays:
         a.flags.writeable = False
-    size = sum(a.nbytes for a in vars(people).values()) + network.data.nbytes + network.indices.nbytes + network.indptr.nbytes
+    size = sum(a.nbytes for a in arrays)
     with _lock:
         _kept[key] = (people, network, size)
         while len(_kept) > 1 and sum(v[2] for v in _kept.values()) > KEEP:
@@ -60,9 +64,13 @@ def _key(world: World, seed: int) -> str:
     list's file as it is now), and whether an imported community scatters the ids."""
     net = world.network
     edges = os.stat(net.path) if net.kind == "edge_list" and net.path else None
-    scatter = world.start is not None and net.kind != "edge_list" and world.groups.launch_from == "interest"
-    return json.dumps([seed, world.population.model_dump(mode="json"), net.model_dump(mode="json"), scatter,
-                       edges and [edges.st_size, edges.st_mtime_ns]])
+    return json.dumps([seed, world.population.model_dump(mode="json"), net.model_dump(mode="json"), _scattered(world),
+                       [edges.st_size, edges.st_mtime_ns] if edges else None])
+
+
+def _scattered(world: World) -> bool:
+    """Are the ids renumbered (an imported community's people among generated ties: agents/fork.py scatter)?"""
+    return world.start is not None and world.network.kind != "edge_list" and world.groups.launch_from == "interest"
 
 
 def among_same_people(a: dict, b: dict) -> bool:
