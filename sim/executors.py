@@ -446,6 +446,11 @@ def land(store: "Store", todo: Sequence[Job], executor: Executor, progress: Prog
             del result  # nothing keeps a finished run alive
     except BaseException as e:  # Ctrl-C, a dead worker, a failed run: keep what landed, say what was lost
         results.close()
+        landed = store.finished()
+        for job in pending:  # runs a worker wrote before its task (a replication's arms) failed
+            if job.run_id not in landed and store.written(job):
+                store.add(Landed(job, {}))
+                stored += 1
         lost = max(executor.submitted - stored, 0)
         raise Interrupted(store.dir, offset + finished + stored, lost, e, remaining=len(pending) - stored,
                           finish=store.finish_command()) from e

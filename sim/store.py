@@ -202,6 +202,10 @@ class Store:
                 done[entry["run_id"]] = entry
         return done
 
+    def written(self, job: Job) -> bool:
+        """Is the run's part on disk (whole: parts are written atomically), recorded or not?"""
+        return _part(self.dir / "parts", job.run_id).exists()
+
     def add(self, result: RunResult | Landed) -> None:
         """Record a finished run: write its part (unless a worker already did), then its manifest line."""
         if not isinstance(result, Landed):

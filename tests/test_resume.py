@@ -47,6 +47,13 @@ def dies(job):
     return execute(job)
 
 
+def dies_after_a_sibling(job):
+    """A worker that dies on a replication's second arm, after the first finished in the same task."""
+    if job.rep == 3 and job.arm == "quiet":
+        os._exit(3)
+    return execute(job)
+
+
 @pytest.fixture(autouse=True)
 def no_report(monkeypatch):
     monkeypatch.setattr("sim.api.with_report", lambda directory: directory)
@@ -89,6 +96,18 @@ def test_a_failure_keeps_finished_runs_and_resume_completes_them(tmp_path, scena
     fresh = api.run_scenario(scenario, workers=1, out=tmp_path / "fresh")
     for t in ("runs", *TABLES):  # every table, the records included, as if never interrupted
         pd.testing.assert_frame_equal(pd.read_parquet(resumed / f"{t}.parquet"), pd.read_parquet(fresh / f"{t}.parquet"), obj=t)
+
+
+def test_a_dead_workers_finished_arms_are_kept(tmp_path, scenario):
+    """A worker's task is a replication's arms (they share its people): the arm it finished
+    before it died is kept, not run again."""
+    out = tmp_path / "out"
+    with pytest.raises(Interrupted) as info:
+        run_scenario_with(scenario, Local(1, fn=dies_after_a_sibling, help_while_starting=False), out)
+    e = info.value
+    assert_kept(e, out)
+    assert {(m["arm"], m["rep"]) for m in manifest(e.directory)} >= {("plain", 3)}
+    assert e.done == 7  # replications 0-2, and the plain arm of 3; the quiet arm of 3 died
 
 
 def run_scenario_with(scenario, executor, out, **kw):
