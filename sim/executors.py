@@ -300,6 +300,7 @@ class Dask(Executor):
     Workers need the same qunsim version installed (checked on connect): the version is
     part of every run id, and a different model would give different numbers.
     A worker that dies mid-run is handled by dask (its tasks move to other workers).
+    A replication's arms go to a worker together, as one task (`_batches`).
     """
 
     def __init__(self, scheduler: Any, fn: Run = execute):
@@ -331,31 +332,31 @@ class Dask(Executor):
         self.submitted = 0
         if not jobs:
             return
-        queue = iter(jobs)
+        queue = _batches(iter(jobs))  # a replication's arms as one task, as for local workers
         tag = uuid.uuid4().hex[:8]
 
-        def submit(job: Job):
-            self.submitted += 1
-            return self.client.submit(self.fn, job, key=f"qunsim-{job.run_id}-{tag}", pure=False)
+        def submit(batch: list[Job]):
+            self.submitted += len(batch)
+            return self.client.submit(_run, self.fn, batch, None, key=f"qunsim-{batch[0].run_id}-{tag}", pure=False)
 
-        pending = {submit(j) for _, j in zip(range(2 * self.workers), queue)}
+        pending = {submit(b) for _, b in zip(range(2 * self.workers), queue)}
         stream = as_completed(list(pending))
         try:
             for fut in stream:
                 try:
-                    result = fut.result()  # a failed run raises here (after dask's own retries)
+                    results = fut.result()  # a failed run raises here (after dask's own retries)
                 except Exception as e:
                     if _lost(e) or self.client.status not in ("running", "connecting"):
                         raise ConnectionError(f"lost the dask scheduler at {self._address}") from None
                     raise
                 pending.discard(fut)
                 fut.release()
-                if (job := next(queue, None)) is not None:
-                    new = submit(job)
+                if (batch := next(queue, None)) is not None:
+                    new = submit(batch)
                     pending.add(new)
                     stream.add(new)
-                yield result
-                del result
+                yield from results
+                del results
         except BaseException:
             if self.client.status == "running":
                 self.client.cancel(list(pending))
