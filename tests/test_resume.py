@@ -118,6 +118,7 @@ def run_scenario_with(scenario, executor, out, **kw):
 
 
 def test_ctrl_c_keeps_what_landed(tmp_path, scenario):
+    """The 4 runs that landed, and any a worker had finished (its part on disk) by then."""
     out = tmp_path / "out"
 
     def impatient(done, total, result):
@@ -127,7 +128,7 @@ def test_ctrl_c_keeps_what_landed(tmp_path, scenario):
     with pytest.raises(Interrupted) as info:
         run_scenario_with(scenario, Local(2), out, progress=impatient)
     e = info.value
-    assert isinstance(e.cause, KeyboardInterrupt) and e.done == 4 and "interrupted" in str(e)
+    assert isinstance(e.cause, KeyboardInterrupt) and e.done >= 4 and "interrupted" in str(e)
     assert_kept(e, out)
 
 
