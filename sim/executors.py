@@ -430,6 +430,7 @@ def land(store: "Store", todo: Sequence[Job], executor: Executor, progress: Prog
     in rounds (adaptive replication) report progress over the whole run. Any interruption
     becomes `Interrupted`: the runs on disk stay, the ones handed to workers are counted lost.
     """
+    store.adopt(todo)  # parts written before a kill (of a worker, or of this command) left their manifest line unwritten
     done = store.finished()
     pending = [j for j in todo if j.run_id not in done]
     finished = len(todo) - len(pending)
@@ -447,11 +448,7 @@ def land(store: "Store", todo: Sequence[Job], executor: Executor, progress: Prog
             del result  # nothing keeps a finished run alive
     except BaseException as e:  # Ctrl-C, a dead worker, a failed run: keep what landed, say what was lost
         results.close()
-        landed = store.finished()
-        for job in pending:  # runs a worker wrote before its task (a replication's arms) failed
-            if job.run_id not in landed and store.written(job):
-                store.add(Landed(job, {}))
-                stored += 1
+        stored += store.adopt(pending)  # runs a worker wrote before its task (a replication's arms) failed
         lost = max(executor.submitted - stored, 0)
         raise Interrupted(store.dir, offset + finished + stored, lost, e, remaining=len(pending) - stored,
                           finish=store.finish_command()) from e

@@ -9,7 +9,8 @@ Layout of a run directory (while running it is `<dir>.partial`, renamed when com
     manifest.jsonl           one line per finished run: run_id, (point,) arm, rep, seed
     runs.parquet daily.parquet group_days.parquet invitations.parquet joining.parquet people.parquet
     groups.parquet memberships.parquet forwards.parquet summary.json
-Ctrl-C or a dead worker loses only the runs in flight; `--resume` skips what the manifest holds.
+Ctrl-C or a dead worker loses only the runs in flight; `--resume` skips what the manifest holds, and
+records a whole part the manifest lacks (a kill between the two: `Store.adopt`).
 
 Folders are never shared: a new one is created exclusively (`mkdir` fails if the name
 exists, even as a symbolic link), default names get a `-2`, `-3` ... suffix when taken, and
@@ -22,7 +23,7 @@ import fcntl
 import json
 import math
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -202,9 +203,15 @@ class Store:
                 done[entry["run_id"]] = entry
         return done
 
-    def written(self, job: Job) -> bool:
-        """Is the run's part on disk (whole: parts are written atomically), recorded or not?"""
-        return _part(self.dir / "parts", job.run_id).exists()
+    def adopt(self, jobs: Sequence[Job]) -> int:
+        """Record the runs of `jobs` whose part is on disk (whole: parts are written atomically) but
+        whose manifest line is not: a worker killed before its task came back, or this command
+        killed between the two. Returns how many."""
+        done = self.finished()
+        found = [job for job in jobs if job.run_id not in done and _part(self.dir / "parts", job.run_id).exists()]
+        for job in found:
+            self.add(Landed(job, {}))
+        return len(found)
 
     def add(self, result: RunResult | Landed) -> None:
         """Record a finished run: write its part (unless a worker already did), then its manifest line."""

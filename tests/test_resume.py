@@ -168,6 +168,23 @@ def test_a_half_written_run_is_run_again(tmp_path, scenario):
     assert len(pd.read_parquet(done / "runs.parquet")) == 10
 
 
+def test_a_whole_part_without_its_manifest_line_is_not_run_again(tmp_path, scenario):
+    """Killed (SIGKILL) between writing a run's part and its manifest line: resume records the part."""
+    todo, store = stored(tmp_path, scenario, "unrecorded", 3)
+    lines = (store.dir / "manifest.jsonl").read_text().splitlines()
+    (store.dir / "manifest.jsonl").write_text("\n".join(line for line in lines if todo[1].run_id not in line) + "\n")
+    assert todo[1].run_id not in store.finished()
+    store.release()
+
+    def not_again(job):
+        assert job.run_id != todo[1].run_id, "a run whose part was on disk ran again"
+        return execute(job)
+
+    done = api.run_scenario(scenario, executor=InProcess(fn=not_again), resume=store.dir)
+    ids = [m["run_id"] for m in manifest(done)]
+    assert len(ids) == len(set(ids)) == 10 and todo[1].run_id in ids
+
+
 def test_a_part_of_the_earlier_layout_is_run_again(tmp_path, scenario):
     """A folder written before a part was one file holds parts/<run_id>/<table>.arrow: those runs
     are run again on resume (docs/scenarios.md), and the results are those of an uninterrupted run."""
