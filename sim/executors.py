@@ -430,8 +430,8 @@ def land(store: "Store", todo: Sequence[Job], executor: Executor, progress: Prog
     in rounds (adaptive replication) report progress over the whole run. Any interruption
     becomes `Interrupted`: the runs on disk stay, the ones handed to workers are counted lost.
     """
-    store.adopt(todo)  # parts written before a kill (of a worker, or of this command) left their manifest line unwritten
     done = store.finished()
+    done.update(dict.fromkeys(store.adopt(todo, done)))  # parts a kill (of a worker, or of this command) left unrecorded
     pending = [j for j in todo if j.run_id not in done]
     finished = len(todo) - len(pending)
     total = total if total is not None else len(todo)
@@ -448,7 +448,7 @@ def land(store: "Store", todo: Sequence[Job], executor: Executor, progress: Prog
             del result  # nothing keeps a finished run alive
     except BaseException as e:  # Ctrl-C, a dead worker, a failed run: keep what landed, say what was lost
         results.close()
-        stored += store.adopt(pending)  # runs a worker wrote before its task (a replication's arms) failed
+        stored += len(store.adopt(pending))  # runs a worker wrote before its task (a replication's arms) failed
         lost = max(executor.submitted - stored, 0)
         raise Interrupted(store.dir, offset + finished + stored, lost, e, remaining=len(pending) - stored,
                           finish=store.finish_command()) from e

@@ -203,15 +203,15 @@ class Store:
                 done[entry["run_id"]] = entry
         return done
 
-    def adopt(self, jobs: Sequence[Job]) -> int:
+    def adopt(self, jobs: Sequence[Job], done: dict[str, Any] | None = None) -> list[str]:
         """Record the runs of `jobs` whose part is on disk (whole: parts are written atomically) but
-        whose manifest line is not: a worker killed before its task came back, or this command
-        killed between the two. Returns how many."""
-        done = self.finished()
+        whose manifest line is not (`done`: finished(), if the caller has it): a worker killed before
+        its task came back, or this command killed between the two. Returns their run ids."""
+        done = self.finished() if done is None else done
         found = [job for job in jobs if job.run_id not in done and _part(self.dir / "parts", job.run_id).exists()]
         for job in found:
             self.add(Landed(job, {}))
-        return len(found)
+        return [job.run_id for job in found]
 
     def add(self, result: RunResult | Landed) -> None:
         """Record a finished run: write its part (unless a worker already did), then its manifest line."""
