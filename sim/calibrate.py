@@ -10,10 +10,9 @@ processes or a dask cluster) and the sqlite history that makes a run resumable. 
 only reads the calibration file, turns a parameter vector into a simulated community, and
 writes what came out: posterior.parquet, calibration.json and report.html.
 
-Reproducibility: on local workers every particle of a generation is a slot with its own
-seed (the file's `seed`, the generation, the slot: sim/sampling.py), so the same file gives
-the same posterior on any number of workers. On a dask cluster pyabc's sampler keeps the first particles to be accepted, whatever
-their order: the posterior is a different (equally valid) sample on every run.
+Reproducibility: every particle of a generation is a slot with its own seed (the file's
+`seed`, the generation, the slot: sim/sampling.py), so the same file gives the same
+posterior on any number of local workers or on a dask cluster.
 """
 
 from __future__ import annotations
@@ -300,18 +299,15 @@ class Stopped(Exception):
                          f"resume with: {command}")
 
 
-def _sampler(workers: int | None, executor: str, scheduler: str | None, seed: int):
-    import pyabc
-
+def _sampler(workers: int | None, executor: str, scheduler: str | None, seed: int) -> tuple[SlotSampler, Callable[[], None]]:
+    """The slot sampler on local workers or a dask cluster (its workers checked to run this
+    qunsim, as for `qunsim run`), and what closes it."""
     if executor == "dask":
-        from distributed import Client
+        from .executors import Dask
 
-        try:
-            client = Client(scheduler, timeout=10)
-        except (OSError, TimeoutError) as e:
-            raise ConnectionError(f"--scheduler {scheduler}: no dask scheduler answered ({e})") from None
-        return pyabc.sampler.DaskDistributedSampler(client, batch_size=4)
-    return SlotSampler(workers or os.cpu_count() or 1, seed)
+        cluster = Dask(scheduler)
+        return SlotSampler(cluster.workers, seed, client=cluster.client), cluster.close
+    return SlotSampler(workers or os.cpu_count() or 1, seed), lambda: None
 
 
 class _Generations(logging.Handler):
@@ -353,12 +349,13 @@ def fit(cal: Calibration, out: Path, *, workers: int | None = None, executor: st
         if changed:
             raise ScenarioError([Problem(str(cal.path or "<calibration>"), f"the calibration changed since {out} was started "
                                          f"({', '.join(changed)}) — resume with the same file, or start afresh with another --out")])
-    else:
-        if (out / HISTORY).exists() or (out / "posterior.parquet").exists():
-            raise FileExistsError(f"{out} already holds a calibration; choose another --out, or --resume it")
+    elif (out / HISTORY).exists() or (out / "posterior.parquet").exists():
+        raise FileExistsError(f"{out} already holds a calibration; choose another --out, or --resume it")
+    spec = cal.spec
+    sampler, close = _sampler(workers, executor, scheduler, spec.seed)  # first: an unreachable cluster leaves no folder
+    if not resume:
         out.mkdir(parents=True, exist_ok=True)
         (out / SETTINGS).write_text(json.dumps(settings, indent=1, default=str))
-    spec = cal.spec
     logger = logging.getLogger("ABC")
     own = list(logger.handlers)  # pyabc's own stderr handler: its lines would tear the progress bar
     for h in own:
@@ -367,9 +364,9 @@ def fit(cal: Calibration, out: Path, *, workers: int | None = None, executor: st
                                   for i, (lo, hi) in enumerate(p.bounds for p in spec.parameters.values())})
     simulator = Simulator.of(cal)
     abc = pyabc.ABCSMC(simulator, prior, pyabc.AdaptivePNormDistance(p=2), population_size=spec.budget.particles,
-                       sampler=_sampler(workers, executor, scheduler, spec.seed))
+                       sampler=sampler)
     db = f"sqlite:///{(out / HISTORY).resolve()}"
-    np.random.seed(spec.seed + (1_000_003 * _generations_done(out) if resume else 0))  # what pyabc draws outside the slots (dask)
+    np.random.seed(spec.seed + (1_000_003 * _generations_done(out) if resume else 0))  # what pyabc draws outside the slots
     history = abc.load(db, 1) if resume else abc.new(db, cal.observed)
     done = history.max_t + 1
     handler = _Generations(progress or (lambda s: None))
@@ -385,6 +382,7 @@ def fit(cal: Calibration, out: Path, *, workers: int | None = None, executor: st
     except KeyboardInterrupt:
         raise Stopped(out, pyabc.History(db).max_t + 1, command) from None
     finally:
+        close()
         logger.removeHandler(handler)
         for h in own:
             logger.addHandler(h)
@@ -443,7 +441,6 @@ def write_outputs(cal: Calibration, out: Path, history, simulator: Simulator, wa
         "posterior": summary["parameters"],
         "predictive_check": check,
         "summary": summary["sentences"],
-        "reproducible": executor == "local",
         "finished": datetime.now().isoformat(timespec="seconds"),
     }
     (out / "calibration.json").write_text(json.dumps(doc, indent=1, default=str))

@@ -109,8 +109,7 @@ td:first-child,th:first-child{text-align:left}.pass{color:#2a7d2a}.fail{color:#c
 <p>{{ doc.simulations }} simulations in {{ '%.0f' % doc.wall_seconds }} s ({{ doc.generations|length }} generations,
 {{ '%.1f' % (doc.simulations_per_second or 0) }} simulations/s on {{ doc.workers or 'all' }} worker(s), {{ doc.executor }});
 effective sample size of the posterior {{ '%.0f' % (doc.effective_sample_size or 0) }}.
-{% if not doc.reproducible %}Several workers: pyabc's multicore sampler reseeds its workers, so a rerun gives a different
-sample of the same posterior (run with --workers 1 for an exact repeat).{% endif %}</p>
+The same file gives the same posterior on any number of workers.</p>
 <h2>Posterior</h2>
 <table><tr><th>parameter</th><th>median</th><th>90% interval</th><th>prior</th><th>interval / prior range</th><th></th></tr>
 {% for path, p in doc.posterior.items() %}<tr><td><code>{{ path }}</code></td><td>{{ g(p.median) }}</td>
