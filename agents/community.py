@@ -19,24 +19,15 @@ import numpy as np
 import scipy.sparse as sp
 from numba import literal_unroll
 
+from .codes import (  # noqa: F401  (the codes, as the engine's modules have always imported them from here)
+    BY_MEMBERS, BY_OPERATOR, CHANNELS, CLOSED, CREATED, IMPORTED, INITIAL, INVITED, LAUNCH, MERGED, MOVED, NEVER, OUTSIDE,
+    OVERFLOW, OVERLOADED, REMOVED, UNHAPPY, WHY_LEFT,
+)
 from .compiled import jit, shift
 from .network import from_edges, neighbours
 from .population import Population
 
-NEVER = -(10**6)  # "day" of something that never happened; far enough in the past
 KEY = np.int64(1 << 24)  # a membership's key: person * KEY + group (room for 16.7M groups)
-
-# how a person came in: the channel column of the invitations log, and memberships.parquet `how`
-INITIAL, OUTSIDE, INVITED, MOVED, CREATED, IMPORTED = 0, 1, 2, 3, 4, 5
-# created: a founder of a group members opened; imported: a member on day 0 of a fork (world.start), joined before
-CHANNELS = ("launch", "outside", "invited", "moved", "created", "imported")
-
-# how a group was opened (groups.parquet `how`); a lever's groups are named by its key
-LAUNCH, OVERFLOW, BY_MEMBERS, BY_OPERATOR = "launch", "overflow", "created", "operator"
-
-# why a membership ended (memberships.parquet `why_left`)
-UNHAPPY, OVERLOADED, REMOVED, CLOSED, MERGED = 0, 1, 2, 3, 4
-WHY_LEFT = ("unhappy", "overloaded", "removed", "group_closed", "moved")  # removed: by a lever or an admin; moved: already in the destination
 
 
 def _grow(a: np.ndarray, n: int, fill) -> np.ndarray:

@@ -6,11 +6,6 @@
     result_dir = sweep("experiments/group_size.yaml", workers=2)
 """
 
-# Mesa first, while the import stack is shallow: each of its module loggers walks that
-# stack (inspect.stack reads every frame's source), ~0.33 s from deep inside qunsim's
-# imports and ~0.12 s from here. Every qunsim process imports the model, hence Mesa, anyway.
-import mesa  # noqa: F401, E402
-
 __version__ = "0.1.0"
 
 __all__ = ["__version__", "compare", "load", "run_scenario", "sweep"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import mesa  # noqa: F401, I001  (first, while the import stack is shallow: see sim/runner.py)
+
 import json
 import math
 import sys

@@ -17,17 +17,14 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
+from typer.core import TyperCommand
 
 from agents.params import describe, shorten
 from agents.world import World
 
 from . import __version__
-from agents.strategies.custom import CustomLeverError
-
-from .api import Interrupted, compare as compare_files, run_scenario, sweep as run_sweep
 from .outcomes import KPIS
 from .scenario import ScenarioError, load
-from .store import started_with
 
 app = typer.Typer(
     name="qunsim",
@@ -109,7 +106,7 @@ def run(
     replication runs in its own sampled world, shared by all arms.
     """
     files = [file] if file else []
-    directory = _launch("run", run_scenario, file, _primary(files, resume), quiet, reps=_reps(reps), seed=seed,
+    directory = _launch("run", "run_scenario", file, _primary(files, resume), quiet, reps=_reps(reps), seed=seed,
                         days=days, sets=set_, precision=precision, max_reps=max_reps, workers=workers, executor=executor,
                         scheduler=scheduler, out=out_dir, resume=resume, **({"robust": True} if robust else {}))
     _report(directory)
@@ -133,7 +130,7 @@ def compare(
 ) -> None:
     """Compare scenario files as arms (each named by its `name`) on common seeds, analysed paired."""
     files = list(files or [])
-    directory = _launch("compare", compare_files, files, _primary(files, resume), quiet, reps=_reps(reps), seed=seed,
+    directory = _launch("compare", "compare", files, _primary(files, resume), quiet, reps=_reps(reps), seed=seed,
                         days=days, sets=set_, precision=precision, max_reps=max_reps, workers=workers, executor=executor,
                         scheduler=scheduler, out=out_dir, resume=resume)
     _report(directory)
@@ -165,7 +162,7 @@ def sweep(
                                       f"x {study.exp.replications} replication(s) = {n} runs", highlight=False, soft_wrap=True)
     if check:
         return
-    directory = _launch("sweep", run_sweep, file, _primary([], resume) if file is None else study.primary, quiet,
+    directory = _launch("sweep", "sweep", file, _primary([], resume) if file is None else study.primary, quiet,
                         workers=workers, executor=executor, scheduler=scheduler, out=out_dir, resume=resume)
     _sweep_report(directory)
 
@@ -177,6 +174,8 @@ def _primary(files: list[Path], resume: Path | None) -> str:
             return load(files[0], run_code=False).scenario.outcomes.primary
         if resume:
             from ruamel.yaml import YAML
+
+            from .store import started_with
 
             folder, _ = started_with(resume)
             stored = YAML(typ="safe").load((folder / "scenario.resolved.yaml").read_text(encoding="utf-8"))
@@ -196,13 +195,18 @@ def _reps(reps: str | None) -> int | str | None:
     return None
 
 
-def _launch(name: str, call, source, primary: str, quiet: bool, **options):
-    """Run `call` under the progress bar; turn every expected failure into its exit code.
+def _launch(name: str, call: str, source, primary: str, quiet: bool, **options):
+    """Run sim.api's `call` under the progress bar; turn every expected failure into its exit code.
 
     `options` use the library's keyword names; the command that reproduces the call is
     rebuilt from them and stored with the results. SIGTERM is taken as Ctrl-C, so a
     `kill` also says what is kept.
     """
+    from agents.strategies.custom import CustomLeverError
+
+    from . import api  # (here, not at the top: `qunsim --help`, validate, params and kpis start without the model)
+    from .api import Interrupted
+
     if options.get("executor") not in ("local", "dask"):
         fail([f"--executor: {options.get('executor')!r} is not an executor — use local or dask"])
     if options.get("executor") == "dask" and not options.get("scheduler"):
@@ -215,7 +219,7 @@ def _launch(name: str, call, source, primary: str, quiet: bool, **options):
         previous = None
     try:
         with _Runs(quiet, primary) as bar:
-            return call(source or None, progress=bar.tick, command=command, **options)
+            return getattr(api, call)(source or None, progress=bar.tick, command=command, **options)
     except ScenarioError as e:
         fail(e.problems)
     except (FileExistsError, FileNotFoundError, ConnectionError) as e:
@@ -447,10 +451,20 @@ It writes DIR/posterior.parquet (a column per parameter, plus weight), DIR/calib
 
 
 Statistics (the same code measures the data and every simulation):
-""" + statistics_help()
+"""
 
 
-@app.command(help=CALIBRATE_HELP)
+class _CalibrateCommand(TyperCommand):
+    """`qunsim calibrate --help` ends with the statistics, read from sim.statistics (which loads the
+    engine) only when that help is asked for."""
+
+    def format_help(self, ctx, formatter) -> None:
+        self.help = CALIBRATE_HELP + statistics_help()
+        return super().format_help(ctx, formatter)
+
+
+
+@app.command(help=CALIBRATE_HELP, cls=_CalibrateCommand)
 def calibrate(
     file: Annotated[Path, typer.Argument(help="the calibration YAML file")],
     out_dir: Annotated[Optional[Path], typer.Option("--out", help="output directory (default: results/calibrations/<name>/<timestamp>/)")] = None,

@@ -18,11 +18,11 @@ from agents.operator import Operator
 from agents.world import World
 
 from .fork import read as read_today
+from .outcomes import MAU_WINDOW
 from .people import people_and_network
 
 # a run's named streams besides the build's "population" and "network" (sim/people.py)
 STREAMS = ("launch", "arrivals", "posting", "reading", "reacting", "spreading", "operator", "creating")
-MAU_WINDOW = 30  # days: "monthly" active, and "silent" = no post in this window
 
 
 def stream(seed: int, name: str) -> np.random.Generator:

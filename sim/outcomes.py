@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING, Callable, Literal
 
 import numpy as np
 
-from agents.community import INVITED, MOVED, NEVER
+from agents.codes import INVITED, MOVED, NEVER
 
-from .model import MAU_WINDOW
+MAU_WINDOW = 30  # days: "monthly" active, and "silent" = no post in this window
 
 if TYPE_CHECKING:
     from .model import CommunityModel

@@ -7,6 +7,11 @@ results are identical on 1 worker or 16. Where runs execute is sim/executors.py.
 
 from __future__ import annotations
 
+# Mesa first, while the import stack is shallow: each of its module loggers walks that stack
+# (inspect.stack reads every frame's source), ~0.33 s from deep inside qunsim's imports, ~0.12 s
+# from the top of the module a process starts from (this one in a worker, sim.api in a command).
+import mesa  # noqa: F401, I001
+
 import copy
 import functools
 import hashlib

@@ -23,7 +23,6 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.events import CollectionEndEvent, MappingStartEvent, SequenceStartEvent
 
-from agents import strategies
 from agents.params import Params, did_you_mean, excerpt, shorten, value_problem
 from agents.world import World
 
@@ -398,6 +397,8 @@ def load(path: str | Path | None = None, overrides: list[str] | None = None, dat
         except ValidationError as e:
             for err in e.errors():
                 problems.append(Problem(where(tuple(err["loc"]), arm), _message(err, Scenario)))
+        from agents import strategies  # (here: `qunsim --help` and `params` need this module, not the levers)
+
         for loc, what in strategies.check(candidate.get("strategy") or [], base_dir, run_code):
             problems.append(Problem(where(("strategy", *loc), arm), what))
         if scenario is not None:

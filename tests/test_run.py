@@ -63,3 +63,22 @@ def test_workers_do_not_change_results(tmp_path):
     b = pd.read_parquet(two / "runs.parquet")
     pd.testing.assert_frame_equal(a, b)
     pd.testing.assert_frame_equal(pd.read_parquet(one / "daily.parquet"), pd.read_parquet(two / "daily.parquet"))
+
+
+ENGINE = ("mesa", "numba", "pandas", "scipy", "sim.model", "agents.community", "agents.strategies")
+
+
+def test_help_params_and_kpis_start_without_the_engine():
+    """`qunsim --help`, `params` and `kpis` only describe: they load neither the model nor its
+    dependencies (which take a fresh process ~2 s); `calibrate --help` still lists the statistics."""
+    import subprocess
+    import sys
+
+    probe = ("import sys; from typer.testing import CliRunner; from sim.cli import app\n"
+             "for args in (['--help'], ['params'], ['kpis']):\n"
+             "    assert CliRunner().invoke(app, args).exit_code == 0, args\n"
+             f"print(sorted(m for m in {ENGINE!r} if m in sys.modules))")
+    r = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert r.stdout.strip() == "[]", r.stdout
+    calibrate = CliRunner().invoke(app, ["calibrate", "--help"], env={"COLUMNS": "200"})
+    assert calibrate.exit_code == 0 and "ever_posted_share" in calibrate.output and "posters_weekly" in calibrate.output

@@ -33,7 +33,7 @@ from agents.world import World
 from .agents import NEVER, Group, Member, Membership, saturate
 
 INITIAL, OUTSIDE, INVITED = 0, 1, 2  # how a person came in (as agents.community)
-MAU_WINDOW = 30  # days (as sim.model.MAU_WINDOW)
+MAU_WINDOW = 30  # days (as sim.outcomes.MAU_WINDOW)
 K_MAX = 20  # friends-in-community bins of the joining curve (as agents.behaviour.K_MAX)
 
 

@@ -21,8 +21,7 @@ import pandas as pd
 
 from agents.community import NEVER
 
-from ..model import MAU_WINDOW
-from ..outcomes import cascade_sizes, collapsed, gini, group_lifespans, referral_share, retention, top_share
+from ..outcomes import MAU_WINDOW, cascade_sizes, collapsed, gini, group_lifespans, referral_share, retention, top_share
 
 ALIVE_WINDOW = 7  # the world's default groups.alive_window
 NOT_OBSERVED = ("ritual_messages_total", "spam_share", "muted_share_final", "cost_total", "cost_per_active_member")
