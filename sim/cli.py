@@ -8,6 +8,7 @@ the last line is the command that finishes the work).
 from __future__ import annotations
 
 import json
+import os
 import shlex
 import signal
 from pathlib import Path
@@ -202,15 +203,20 @@ def _launch(name: str, call: str, source, primary: str, quiet: bool, **options):
     rebuilt from them and stored with the results. SIGTERM is taken as Ctrl-C, so a
     `kill` also says what is kept.
     """
+    if options.get("executor") not in ("local", "dask"):
+        fail([f"--executor: {options.get('executor')!r} is not an executor — use local or dask"])
+    if options.get("executor") == "dask" and not options.get("scheduler"):
+        fail(["--executor dask needs --scheduler tcp://HOST:PORT (the address `dask scheduler` prints)"])
+    workers = options.get("workers")
+    if options.get("executor") == "local" and ((os.cpu_count() or 1) if workers is None else workers) > 1:
+        from . import forkserver
+
+        forkserver.start()  # the workers' server imports qunsim beside this process's imports below, not after them
     from agents.strategies.custom import CustomLeverError
 
     from . import api  # (here, not at the top: `qunsim --help`, validate, params and kpis start without the model)
     from .api import Interrupted
 
-    if options.get("executor") not in ("local", "dask"):
-        fail([f"--executor: {options.get('executor')!r} is not an executor — use local or dask"])
-    if options.get("executor") == "dask" and not options.get("scheduler"):
-        fail(["--executor dask needs --scheduler tcp://HOST:PORT (the address `dask scheduler` prints)"])
     flags = {("set" if k == "sets" else k): v for k, v in options.items() if (k, v) != ("executor", "local")}
     command = _command(name, *(source if isinstance(source, list) else [source] if source else []), **flags)
     try:  # only the main thread may set handlers (a notebook may call from another)

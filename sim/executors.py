@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import itertools
 import logging
-import multiprocessing as mp
 import os
 import signal
 import threading
@@ -29,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from agents.params import shorten
 
-from . import __version__
+from . import __version__, forkserver
 from .people import among_same_people
 from .runner import Job, RunResult, execute
 from .scenario import Problem, ScenarioError
@@ -186,27 +185,11 @@ def _await_forkserver(ctx: Any, up: threading.Event) -> None:
         up.set()
 
 
-def _start_forkserver() -> None:
-    """Start the forkserver with Ctrl-C ignored: an ignored signal stays ignored across exec,
-    so a Ctrl-C while it imports qunsim stops only the parent, without a traceback from it."""
-    from multiprocessing import forkserver
-
-    try:
-        old = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    except ValueError:  # not the main thread: leave signals alone
-        forkserver.ensure_running()
-        return
-    try:
-        forkserver.ensure_running()
-    finally:
-        signal.signal(signal.SIGINT, old)
-
-
 class Local(Executor):
     """A pool of worker processes on this machine.
 
     Workers are forked from a forkserver that has already imported qunsim and loaded its
-    compiled kernels (sim/warm.py): starting one is cheap, and forking never copies the
+    compiled kernels (sim/forkserver.py): starting one is cheap, and forking never copies the
     parent's threads (the progress bar has one). The forkserver's own start takes seconds,
     as long as dozens of small runs: meanwhile the parent runs small jobs itself
     (`help_while_starting`; off for a `fn` that may kill the process it runs in). A big job
@@ -221,10 +204,7 @@ class Local(Executor):
         self._up: threading.Event | None = None  # set once the forkserver can fork warm workers
 
     def _context(self):
-        ctx = mp.get_context("forkserver")
-        ctx.set_forkserver_preload(["sim.runner", "sim.warm"])
-        _start_forkserver()  # (started once a process: a no-op after)
-        return ctx
+        return forkserver.start()  # (running already if the command started it: sim/cli.py)
 
     def _starting(self) -> threading.Event:
         """Set once the forkserver can fork warm workers (a thread waits for it)."""

@@ -164,3 +164,36 @@ def test_a_big_job_waits_for_a_worker():
 
     by_parent, in_workers, reps = starting(people=SMALL // 30 + 1)  # x 30 days
     assert reps == list(range(60)) and not by_parent and len(in_workers) == 60
+
+
+EARLY = """
+import sys
+from multiprocessing import forkserver
+
+
+class Watch:  # notes, as sim.api is first imported, whether the workers' server is already starting
+    def find_spec(self, name, path=None, target=None):
+        if name == "sim.api":
+            print("forkserver running before sim.api:", forkserver._forkserver._forkserver_pid is not None, flush=True)
+        return None
+
+
+sys.meta_path.insert(0, Watch())
+from sim.cli import app
+
+app(sys.argv[1:])
+"""
+
+
+def test_a_run_on_local_workers_starts_their_server_before_importing_the_model(tmp_path):
+    """`qunsim run` with workers starts the forkserver first, so it imports qunsim beside the
+    command's own imports rather than after them (sim/forkserver.py); with --workers 1 it never starts."""
+    f = tmp_path / "s.yaml"
+    f.write_text(SCENARIO)
+    lines = {}
+    for workers in ("2", "1"):
+        r = subprocess.run([sys.executable, "-c", EARLY, "run", str(f), "--reps", "2", "--workers", workers, "-q",
+                            "--out", str(tmp_path / f"out{workers}")], capture_output=True, text=True, timeout=300)
+        assert r.returncode == 0, r.stderr
+        lines[workers] = [x for x in r.stdout.splitlines() if x.startswith("forkserver running")]
+    assert lines == {"2": ["forkserver running before sim.api: True"], "1": ["forkserver running before sim.api: False"]}
