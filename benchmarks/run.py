@@ -2,7 +2,7 @@
 
     python benchmarks/run.py                 # everything (about 5 minutes on 2 cores)
     python benchmarks/run.py --quick         # sanity run, well under a minute (BENCH=quick make bench)
-    python benchmarks/run.py --only engines  # one section: engines, scaling, targets, experiments, imports, small_runs, calibration
+    python benchmarks/run.py --only engines  # one section: engines, scaling, targets, experiments, imports, small_runs, startup, calibration
     python benchmarks/run.py one --engine fast --people 100000 --days 365   # one figure, as JSON
 
 Every figure is taken in a fresh subprocess (`... one ...`, the command printed next to it),
@@ -197,6 +197,11 @@ def small_runs(quick: bool) -> dict | None:
     return _last_figure(_script("small_runs_bench.py", quick))
 
 
+def startup(quick: bool) -> dict | None:
+    """benchmarks/startup_bench.py (whole commands in fresh processes, as a user waits for them)."""
+    return _last_figure(_script("startup_bench.py", quick))
+
+
 def calibration(quick: bool) -> dict | None:
     """benchmarks/calibration_bench.py (a 2-parameter calibration on 2 workers)."""
     return _last_figure(_script("calibration_bench.py", quick))
@@ -208,7 +213,7 @@ def row(r: dict) -> str:
             f"{r['build_cpu_s'] + r['run_cpu_s']:.2f} | {r['member_days_per_s']:,} | {r['peak_rss_gib']:.2f} | {r.get('busy_before', '?')} | `{r['command']}` |")
 
 
-SECTIONS = ("engines", "scaling", "targets", "experiments", "imports", "small_runs", "calibration")
+SECTIONS = ("engines", "scaling", "targets", "experiments", "imports", "small_runs", "startup", "calibration")
 BEGIN, END = "<!-- figures: written by `python benchmarks/run.py --readme` -->", "<!-- /figures -->"
 HEAD = ("| engine | members | groups | days | build s | run s | CPU s | member-days/s | peak GiB | busy before | command |\n"
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
@@ -233,6 +238,7 @@ def report(res: dict) -> str:
         lines.append("")
     lines += _script_section(res, "experiments", "Experiments")
     lines += _script_section(res, "small_runs", "Many small runs")
+    lines += _script_section(res, "startup", "Start-up")
     if res.get("imports"):
         x = res["imports"]
         lines += ["### Import (benchmarks/import_bench.py: `qunsim import` of a synthetic export, report.html included)",
@@ -286,6 +292,7 @@ def main(argv: list[str] | None = None) -> int:
     for name, take in (("engines", lambda: engines(a.quick)), ("scaling", lambda: scaling(a.quick)),
                        ("targets", lambda: targets(res["scaling"], a.quick)), ("experiments", lambda: experiments(a.quick)),
                        ("imports", lambda: imports(a.quick)), ("small_runs", lambda: small_runs(a.quick)),
+                       ("startup", lambda: startup(a.quick)),
                        ("calibration", lambda: calibration(a.quick))):
         if name in only or (name == "scaling" and "targets" in only):
             start = f"{time.strftime('%Y-%m-%d %H:%M')}, load average {os.getloadavg()[0]:.2f} at start"

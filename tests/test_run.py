@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pandas as pd
 from typer.testing import CliRunner
@@ -10,6 +11,8 @@ from typer.testing import CliRunner
 from sim.api import run_scenario
 from sim.cli import app
 from sim.outcomes import KPIS
+
+ROOT = Path(__file__).resolve().parents[1]
 
 SCENARIO = """
 name: tiny
@@ -65,20 +68,22 @@ def test_workers_do_not_change_results(tmp_path):
     pd.testing.assert_frame_equal(pd.read_parquet(one / "daily.parquet"), pd.read_parquet(two / "daily.parquet"))
 
 
-ENGINE = ("mesa", "numba", "pandas", "scipy", "sim.model", "agents.community", "agents.strategies")
+ENGINE = ("mesa", "numba", "pandas", "scipy", "networkx", "sim.model", "agents.community", "agents.behaviour")
 
 
-def test_help_params_and_kpis_start_without_the_engine():
-    """`qunsim --help`, `params` and `kpis` only describe: they load neither the model nor its
-    dependencies (which take a fresh process ~2 s); `calibrate --help` still lists the statistics."""
+def test_commands_that_describe_or_check_start_without_the_engine():
+    """`qunsim --help`, `params`, `kpis` and `validate` (of scenarios with levers, a custom one
+    included) load neither the model nor its dependencies, which take a fresh process ~2 s;
+    `calibrate --help` still lists the statistics."""
     import subprocess
     import sys
 
+    files = ["scenarios/baseline.yaml", "scenarios/dunbar_split.yaml", "scenarios/kol_seeding.yaml", "scenarios/custom_lever.yaml"]
     probe = ("import sys; from typer.testing import CliRunner; from sim.cli import app\n"
-             "for args in (['--help'], ['params'], ['kpis']):\n"
+             f"for args in (['--help'], ['params'], ['kpis'], ['validate', *{files!r}]):\n"
              "    assert CliRunner().invoke(app, args).exit_code == 0, args\n"
              f"print(sorted(m for m in {ENGINE!r} if m in sys.modules))")
-    r = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    r = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT)
     assert r.stdout.strip() == "[]", r.stdout
     calibrate = CliRunner().invoke(app, ["calibrate", "--help"], env={"COLUMNS": "200"})
     assert calibrate.exit_code == 0 and "ever_posted_share" in calibrate.output and "posters_weekly" in calibrate.output

@@ -1,4 +1,8 @@
-"""Imports every lever module so that each registers itself (one lever per module)."""
+"""Imports every lever module so that each registers itself (one lever per module).
+
+Checking a scenario loads every lever class, so a lever module imports the engine it uses
+(agents.behaviour, networkx, scipy) in the method that uses it, and the model's codes from
+agents.codes: `qunsim validate` and `qunsim report` then start without the engine."""
 
 from . import (  # noqa: F401
     check_in,

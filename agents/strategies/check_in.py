@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..community import NEVER
+from ..codes import NEVER
 from ..params import param
 from .base import Strategy, register
 from .triggers import LeverParams

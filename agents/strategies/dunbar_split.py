@@ -29,12 +29,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal
 
-import networkx as nx
 import numpy as np
-import scipy.sparse as sp
-from scipy.sparse.csgraph import reverse_cuthill_mckee
 
-from ..behaviour import relocate
 from ..params import param
 from .base import Strategy, register
 from .triggers import LeverParams
@@ -78,6 +74,8 @@ class DunbarSplit(Strategy):
         movers = c.members.person[rows[self._movers(c, rows)]]
         new = gr.add(day, label=gr.label[g], norms=float(gr.norms[g]), cap=int(gr.cap[g]))
         gr.gate[new], gr.open[new] = gr.gate[g], gr.open[g]
+        from ..behaviour import relocate
+
         moved, declined = relocate(c, op.world, m.find(movers, np.full(len(movers), g)), np.full(len(movers), new), day, self.rng)
         self.splits += 1
         self.moved += moved
@@ -93,6 +91,10 @@ class DunbarSplit(Strategy):
         if p.method == "tenure":  # the newest half moves; veterans keep their group
             order = np.lexsort((self.rng.random(n), -c.members.joined[rows]))
             return order[: n // 2]
+        import networkx as nx
+        import scipy.sparse as sp
+        from scipy.sparse.csgraph import reverse_cuthill_mckee
+
         people = c.members.person[rows]
         sub = sp.csr_matrix(c.network[people][:, people])
         if n <= p.louvain_max:

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..community import MOVED, NEVER
+from ..codes import MOVED, NEVER
 from ..params import param
 from .base import Strategy, register
 from .triggers import LeverParams

@@ -35,8 +35,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..behaviour import relocate
-from ..community import MERGED
+from ..codes import MERGED
 from ..params import param
 from .base import Strategy, register
 from .triggers import LeverParams
@@ -137,6 +136,8 @@ class Funnel(Strategy):
             dest = self._seats(op, st + 1, len(who), day)
             already = m.find(who, dest) >= 0
             c.leave(m.find(who[already], src[already]), day, MERGED)
+            from ..behaviour import relocate
+
             relocate(c, op.world, m.find(who[~already], src[~already]), dest[~already], day, self.rng)
             arrived = m.find(who, dest) >= 0  # who declined the invitation lost the membership
             self.converted[st] += int(np.count_nonzero(arrived & (self.stage[who] <= st)))

@@ -32,11 +32,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Literal
 
-import networkx as nx
 import numpy as np
 
-from ..behaviour import logistic
-from ..community import INVITED, OUTSIDE, REMOVED
+from ..codes import INVITED, OUTSIDE, REMOVED
 from ..params import param
 from .base import Strategy, register
 from .triggers import LeverParams
@@ -119,6 +117,8 @@ class KolSeeding(Strategy):
         m, s = c.members, w.satisfaction
         rows = np.flatnonzero(np.isin(m.person, kols))
         # a paid KOL keeps it up; an unpaid one only while the group pleases them
+        from ..behaviour import logistic
+
         keen = np.ones(len(rows)) if p.reward > 0 else logistic((m.satisfaction[rows] - s.leave_threshold) / s.softness)
         np.add.at(fx.operator_posts, m.group[rows], p.posts * keen)
         commitment = np.zeros(c.people.size)
@@ -158,6 +158,8 @@ def chain_joins(c) -> np.ndarray:
 
 def _betweenness(adj, people: np.ndarray, sample: int, rng: np.random.Generator) -> np.ndarray:
     """Betweenness of `people` in the network among them; sampled sources beyond `sample` nodes."""
+    import networkx as nx
+
     sub = adj[people][:, people]
     graph = nx.from_scipy_sparse_array(sub)
     k = None if len(people) <= sample else sample

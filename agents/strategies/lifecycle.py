@@ -26,7 +26,6 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
-from ..behaviour import relocate
 from ..params import param
 from .base import Strategy, register
 from .triggers import LeverParams
@@ -78,6 +77,8 @@ class Lifecycle(Strategy):
             g = gr.add(day, label=gr.label[first_group], cap=cap)
             gr.gate[g] = gate
             dest[start:start + cap] = g
+        from ..behaviour import relocate
+
         moved, _ = relocate(c, op.world, m.find(people, source), dest, day, self.rng)
         before = len(c.members)
         for g in groups:

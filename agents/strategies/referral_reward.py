@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..community import INVITED
+from ..codes import INVITED
 from ..params import param
 from .base import Strategy, register
 from .triggers import LeverParams

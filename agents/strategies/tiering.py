@@ -25,8 +25,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..behaviour import relocate
-from ..community import MERGED
+from ..codes import MERGED
 from ..params import param
 from .base import Strategy, register
 from .triggers import LeverParams
@@ -81,6 +80,8 @@ class Tiering(Strategy):
         already |= twice
         c.leave(m.find(people[already], source[already]), day, MERGED)
         go = ~already
+        from ..behaviour import relocate
+
         moved, declined = relocate(c, op.world, m.find(people[go], source[go]), to[go], day, self.rng)
         self.moved += moved
         self.declined += declined

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..community import MOVED
+from ..codes import MOVED
 from ..params import param
 from .base import Strategy, register
 from .triggers import LeverParams
