@@ -469,7 +469,6 @@ class _CalibrateCommand(TyperCommand):
         return super().format_help(ctx, formatter)
 
 
-
 @app.command(help=CALIBRATE_HELP, cls=_CalibrateCommand)
 def calibrate(
     file: Annotated[Path, typer.Argument(help="the calibration YAML file")],

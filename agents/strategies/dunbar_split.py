@@ -68,14 +68,14 @@ class DunbarSplit(Strategy):
             todo += [h for h in (g, new) if sizes[h] > p.threshold]
 
     def _split(self, op: "Operator", g: int, day: int) -> int:
+        from ..behaviour import relocate
+
         c, p, gr = op.community, self.params, op.community.groups
         m = c.members
         rows = np.flatnonzero(m.group == g)
         movers = c.members.person[rows[self._movers(c, rows)]]
         new = gr.add(day, label=gr.label[g], norms=float(gr.norms[g]), cap=int(gr.cap[g]))
         gr.gate[new], gr.open[new] = gr.gate[g], gr.open[g]
-        from ..behaviour import relocate
-
         moved, declined = relocate(c, op.world, m.find(movers, np.full(len(movers), g)), np.full(len(movers), new), day, self.rng)
         self.splits += 1
         self.moved += moved

@@ -120,6 +120,8 @@ class Funnel(Strategy):
         self._account(op)
 
     def _promote(self, op: "Operator", rows: np.ndarray, day: int) -> None:
+        from ..behaviour import relocate
+
         c = op.community
         m = c.members
         people, source = m.person[rows], m.group[rows]
@@ -136,8 +138,6 @@ class Funnel(Strategy):
             dest = self._seats(op, st + 1, len(who), day)
             already = m.find(who, dest) >= 0
             c.leave(m.find(who[already], src[already]), day, MERGED)
-            from ..behaviour import relocate
-
             relocate(c, op.world, m.find(who[~already], src[~already]), dest[~already], day, self.rng)
             arrived = m.find(who, dest) >= 0  # who declined the invitation lost the membership
             self.converted[st] += int(np.count_nonzero(arrived & (self.stage[who] <= st)))

@@ -110,6 +110,8 @@ class KolSeeding(Strategy):
         return self.kols[op.community.n_groups[self.kols] > 0]
 
     def act(self, op: "Operator", day: int, fx: "Effects") -> None:
+        from ..behaviour import logistic
+
         c, p, w = op.community, self.params, op.world
         kols = self._present(op)
         if not len(kols):
@@ -117,8 +119,6 @@ class KolSeeding(Strategy):
         m, s = c.members, w.satisfaction
         rows = np.flatnonzero(np.isin(m.person, kols))
         # a paid KOL keeps it up; an unpaid one only while the group pleases them
-        from ..behaviour import logistic
-
         keen = np.ones(len(rows)) if p.reward > 0 else logistic((m.satisfaction[rows] - s.leave_threshold) / s.softness)
         np.add.at(fx.operator_posts, m.group[rows], p.posts * keen)
         commitment = np.zeros(c.people.size)

@@ -51,6 +51,8 @@ class Lifecycle(Strategy):
         self.dissolved = self.moved = self.dropped = 0
 
     def arrange(self, op: "Operator", day: int) -> None:
+        from ..behaviour import relocate
+
         c, p = op.community, self.params
         gr = c.groups
         age = day - gr.view("created")
@@ -77,8 +79,6 @@ class Lifecycle(Strategy):
             g = gr.add(day, label=gr.label[first_group], cap=cap)
             gr.gate[g] = gate
             dest[start:start + cap] = g
-        from ..behaviour import relocate
-
         moved, _ = relocate(c, op.world, m.find(people, source), dest, day, self.rng)
         before = len(c.members)
         for g in groups:

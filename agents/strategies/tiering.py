@@ -54,6 +54,8 @@ class Tiering(Strategy):
         self.names = NAMES.get(len(lv) + 1) or tuple(f"tier{i}" for i in range(len(lv) + 1))
 
     def arrange(self, op: "Operator", day: int) -> None:
+        from ..behaviour import relocate
+
         c, p = op.community, self.params
         gr = c.groups
         for g in np.flatnonzero(gr.live):  # groups new to the lever are entry groups of the lowest tier
@@ -80,8 +82,6 @@ class Tiering(Strategy):
         already |= twice
         c.leave(m.find(people[already], source[already]), day, MERGED)
         go = ~already
-        from ..behaviour import relocate
-
         moved, declined = relocate(c, op.world, m.find(people[go], source[go]), to[go], day, self.rng)
         self.moved += moved
         self.declined += declined
