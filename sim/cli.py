@@ -207,16 +207,6 @@ def _launch(name: str, call: str, source, primary: str, quiet: bool, **options):
         fail([f"--executor: {options.get('executor')!r} is not an executor — use local or dask"])
     if options.get("executor") == "dask" and not options.get("scheduler"):
         fail(["--executor dask needs --scheduler tcp://HOST:PORT (the address `dask scheduler` prints)"])
-    workers = options.get("workers")
-    if options.get("executor") == "local" and ((os.cpu_count() or 1) if workers is None else workers) > 1:
-        from . import forkserver
-
-        forkserver.start()  # the workers' server imports qunsim beside this process's imports below, not after them
-    from agents.strategies.custom import CustomLeverError
-
-    from . import api  # (here, not at the top: `qunsim --help`, validate, params and kpis start without the model)
-    from .api import Interrupted
-
     flags = {("set" if k == "sets" else k): v for k, v in options.items() if (k, v) != ("executor", "local")}
     command = _command(name, *(source if isinstance(source, list) else [source] if source else []), **flags)
     try:  # only the main thread may set handlers (a notebook may call from another)
@@ -224,21 +214,31 @@ def _launch(name: str, call: str, source, primary: str, quiet: bool, **options):
     except ValueError:
         previous = None
     try:
+        workers = options.get("workers")
+        if options.get("executor") == "local" and ((os.cpu_count() or 1) if workers is None else workers) > 1:
+            from . import forkserver
+
+            forkserver.start()  # the workers' server imports qunsim beside this process's imports below, not after them
+        from agents.strategies.custom import CustomLeverError
+
+        from . import api  # (here, not at the top: `qunsim --help`, validate, params and kpis start without the model)
+        from .api import Interrupted
+
         with _Runs(quiet, primary) as bar:
             return getattr(api, call)(source or None, progress=bar.tick, command=command, **options)
     except ScenarioError as e:
         fail(e.problems)
     except (FileExistsError, FileNotFoundError, ConnectionError) as e:
         fail([str(e)])
-    except Interrupted as e:
+    except KeyboardInterrupt:  # before any folder was made (importing, loading, checking, connecting)
+        typer.echo("stopped (interrupted) before any run started: nothing was written", err=True)
+        raise typer.Exit(130)
+    except Interrupted as e:  # (bound by now: the imports above are done once a run can be interrupted)
         if isinstance(e.cause, CustomLeverError):  # the user's own lever failed: their mistake, their line
             typer.echo(str(e.cause), err=True)
             typer.echo(str(e), err=True)
             raise typer.Exit(2)
         typer.echo(str(e), err=True)
-        raise typer.Exit(130)
-    except KeyboardInterrupt:  # before any folder was made (loading, checking, connecting)
-        typer.echo("stopped (interrupted) before any run started: nothing was written", err=True)
         raise typer.Exit(130)
     finally:
         if previous is not None:

@@ -72,6 +72,31 @@ def test_ctrl_c_before_any_run_says_nothing_was_written(tmp_path, scenario, monk
     assert not (tmp_path / "results").exists()
 
 
+CTRL_C_WHILE_IMPORTING = """
+import sys
+
+
+class CtrlC:  # Ctrl-C arrives while the command imports the model (sim.api), its longest import
+    def find_spec(self, name, path=None, target=None):
+        if name == "sim.api":
+            raise KeyboardInterrupt
+        return None
+
+
+from sim.cli import app
+
+sys.meta_path.insert(0, CtrlC())
+app(sys.argv[1:])
+"""
+
+
+def test_ctrl_c_while_the_command_imports_the_model_says_nothing_was_written(tmp_path, scenario):
+    r = subprocess.run([sys.executable, "-c", CTRL_C_WHILE_IMPORTING, "run", str(scenario), "-q"], cwd=tmp_path,
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 130 and r.stderr.splitlines() == ["stopped (interrupted) before any run started: nothing was written"]
+    assert not (tmp_path / "results").exists()
+
+
 def test_ctrl_c_before_the_first_run_finished_leaves_no_empty_folder(tmp_path, scenario, monkeypatch):
     from sim.executors import InProcess
 
