@@ -279,8 +279,8 @@ def test_an_unreachable_cluster_is_refused_before_anything_is_written(observed):
 
 @pytest.mark.slow
 def test_four_parameters_are_recovered_on_two_workers(observed):
-    """Four parameters on two workers: every truth inside its
-    90% interval, posting propensity still pinned. arrivals.per_day is not asserted narrow here:
+    """Four parameters on two workers: every truth inside its 90% interval, posting
+    propensity still pinned. arrivals.per_day is not asserted narrow here:
     with interest and patience free it trades off against them (more arrivals, or more
     interested and patient joiners), and the fit rightly leaves it wide (docs/calibration.md)."""
     truth = {**TRUTH, "world.population.patience_median": 12.0, "world.population.interest_mean": 0.35}
