@@ -481,8 +481,6 @@ def calibrate(
 ) -> None:
     from datetime import datetime
 
-    from .calibrate import Stopped, fit, load_calibration
-
     if executor not in ("local", "dask"):
         fail([f"--executor: {executor!r} is not an executor — use local or dask"])
     if executor == "dask" and not scheduler:
@@ -490,9 +488,14 @@ def calibrate(
     if out_dir is not None and resume is not None and out_dir != resume:
         fail(["give --out or --resume, not both: --resume DIR continues the calibration in DIR"])
     try:
+        from .calibrate import Stopped, fit, load_calibration
+
         cal = load_calibration(file)
     except ScenarioError as e:
         fail(e.problems)
+    except KeyboardInterrupt:  # while importing pyabc and the model, or reading the data
+        typer.echo("stopped (interrupted) before the fit started: nothing was written", err=True)
+        raise typer.Exit(130)
     directory = resume or out_dir or Path("results") / "calibrations" / cal.spec.name / datetime.now().strftime("%Y%m%d-%H%M%S")
     flags = {"workers": workers, "executor": None if executor == "local" else executor, "scheduler": scheduler}
     command = _command("calibrate", file, resume=directory, **flags)

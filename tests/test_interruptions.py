@@ -17,6 +17,7 @@ from sim import api
 from sim.cli import app
 from sim.executors import _alive
 
+ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = "name: stages\ndays: 5\nreplications: 2\nseed: 3\nworld:\n  population: {size: 600}\n  groups: {initial_members: 60}\n"
 cli = CliRunner()
 
@@ -76,9 +77,9 @@ CTRL_C_WHILE_IMPORTING = """
 import sys
 
 
-class CtrlC:  # Ctrl-C arrives while the command imports the model (sim.api), its longest import
+class CtrlC:  # Ctrl-C arrives while the command imports the model (sim.api; sim.calibrate for a fit)
     def find_spec(self, name, path=None, target=None):
-        if name == "sim.api":
+        if name in ("sim.api", "sim.calibrate"):
             raise KeyboardInterrupt
         return None
 
@@ -90,10 +91,13 @@ app(sys.argv[1:])
 """
 
 
-def test_ctrl_c_while_the_command_imports_the_model_says_nothing_was_written(tmp_path, scenario):
+def test_ctrl_c_while_a_command_imports_the_model_says_nothing_was_written(tmp_path, scenario):
     r = subprocess.run([sys.executable, "-c", CTRL_C_WHILE_IMPORTING, "run", str(scenario), "-q"], cwd=tmp_path,
                        capture_output=True, text=True, timeout=300)
     assert r.returncode == 130 and r.stderr.splitlines() == ["stopped (interrupted) before any run started: nothing was written"]
+    r = subprocess.run([sys.executable, "-c", CTRL_C_WHILE_IMPORTING, "calibrate", str(ROOT / "calibration" / "example.yaml"), "-q"],
+                       cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 130 and r.stderr.splitlines() == ["stopped (interrupted) before the fit started: nothing was written"]
     assert not (tmp_path / "results").exists()
 
 
