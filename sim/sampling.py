@@ -35,28 +35,27 @@ def _seed_slot(seed: int, t: int, i: int) -> None:
     random.seed(int(state[1]))
 
 
-def _slot(args: tuple[int, int, int]) -> tuple[Any, int]:
-    seed, t, i = args
-    simulate_one, single = _GENERATION  # type: ignore[misc]
+def _draw(simulate_one: Callable, single: SingleCoreSampler, seed: int, t: int, i: int) -> tuple[Any, int]:
+    """Slot i of generation t: propose and simulate from its own seed until one particle is accepted."""
     _seed_slot(seed, t, i)
     sample = single.sample_until_n_accepted(1, simulate_one, t)
     return sample, single.nr_evaluations_
 
 
+def _slot(args: tuple[int, int, int]) -> tuple[Any, int]:
+    """A slot here or in a forked worker: the generation is the one it inherited."""
+    return _draw(*_GENERATION, *args)  # type: ignore[misc]
+
+
 def _remote_slot(generation: bytes, seed: int, t: int, i: int) -> tuple[Any, int]:
     """A slot on a dask worker: the generation comes cloudpickled (simulate_one, the sample factory)."""
-    global _GENERATION
     import cloudpickle
 
     simulate_one, factory = cloudpickle.loads(generation)
     single = SingleCoreSampler()
     single.sample_factory = factory
     with _ONE_SLOT_AT_A_TIME:
-        _GENERATION = (simulate_one, single)
-        try:
-            return _slot((seed, t, i))
-        finally:
-            _GENERATION = None
+        return _draw(simulate_one, single, seed, t, i)
 
 
 class SlotSampler(Sampler):
