@@ -60,12 +60,17 @@ def people_and_network(world: World, seed: int, stream: Streams) -> tuple[Popula
 
 
 def _key(world: World, seed: int) -> str:
-    """Everything a build depends on: the seed, the population and network settings (an edge
-    list's file as it is now), and whether an imported community scatters the ids."""
+    """Everything a build depends on: the seed, the world's build inputs (`_inputs`) and an edge
+    list's file as it is now."""
     net = world.network
     edges = os.stat(net.path) if net.kind == "edge_list" and net.path else None
-    return json.dumps([seed, world.population.model_dump(mode="json"), net.model_dump(mode="json"), _scattered(world),
-                       [edges.st_size, edges.st_mtime_ns] if edges else None])
+    return json.dumps([seed, _inputs(world.model_dump(mode="json")), [edges.st_size, edges.st_mtime_ns] if edges else None])
+
+
+def _inputs(world: dict) -> list:
+    """What of a world (plain data) the people and ties come from: the population and network
+    settings, and an imported community's start and launch (whether its ids scatter: `_scattered`)."""
+    return [world.get("population"), world.get("network"), world.get("start"), world.get("groups", {}).get("launch_from")]
 
 
 def _scattered(world: World) -> bool:
@@ -75,10 +80,7 @@ def _scattered(world: World) -> bool:
 
 def among_same_people(a: dict, b: dict) -> bool:
     """Do two resolved scenarios (plain data, as jobs carry them) build the same people on one seed?"""
-    def part(s: dict) -> list:
-        w = s.get("world", {})
-        return [w.get("population"), w.get("network"), w.get("start"), w.get("groups", {}).get("launch_from")]
-    return part(a) == part(b)
+    return _inputs(a.get("world", {})) == _inputs(b.get("world", {}))
 
 
 def _estimate(world: World) -> int:
@@ -90,4 +92,3 @@ def forget() -> None:
     """Drop every kept build (tests; a long-lived process that is done with a study)."""
     with _lock:
         _kept.clear()
-
